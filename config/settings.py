@@ -211,6 +211,8 @@ SPECTACULAR_SETTINGS = {
 
 # Audit trail: every event table append-only, context from middleware and Celery tasks.
 PGHISTORY_APPEND_ONLY = True
+# The real time of each change (NOW() would give every change in a transaction its start time).
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 # Content Security Policy: everything from our own origin, no CDN.
 CONTENT_SECURITY_POLICY = {

@@ -1,3 +1,9 @@
 from django.urls import path
 
-urlpatterns: list = []
+from core import views
+
+urlpatterns = [
+    path("inbox/", views.notification_list, name="notification_list"),
+    path("inbox/<int:notification_id>/read/", views.notification_read, name="notification_read"),
+    path("inbox/read-all/", views.notification_read_all, name="notification_read_all"),
+]

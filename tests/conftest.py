@@ -24,9 +24,14 @@ from trials.models import Study, StudySite, Subject, SubjectVisit, TeamRole
 
 
 @pytest.fixture(autouse=True)
-def _email_backend(settings):
+def _email_and_eager_tasks(settings):
+    """Email goes to django.core.mail.outbox; tasks run eagerly (one test uses a real worker)."""
+    from config.celery import app
+
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = True
 
 
 @dataclass
@@ -61,7 +66,9 @@ def make_tenant(label: str) -> Tenant:
     cra = member(cro, Role.CRA, full_name=f"{label} CRA")
     CRAAssignmentFactory(study_site=study_site, cra=cra)
     definition = VisitDefinitionFactory(study=study, code="SCR", name="Screening", day_offset=0)
-    subject = SubjectFactory(study_site=study_site, subject_identifier=f"{label[:3].upper()}-101-001")
+    subject = SubjectFactory(
+        study_site=study_site, subject_identifier=f"{label[:3].upper()}-101-001"
+    )
     subject_visit = SubjectVisitFactory(subject=subject, definition=definition)
     return Tenant(
         cro=cro,

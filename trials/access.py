@@ -97,9 +97,7 @@ def visible_studies(actor: User) -> QuerySet[Study]:
     if cra_orgs:
         rule |= Q(cro_id__in=cra_orgs) & (
             Q(pk__in=_led_study_ids(actor))
-            | Q(
-                pk__in=CRAAssignment.objects.filter(cra=actor).values("study_site__study_id")
-            )
+            | Q(pk__in=CRAAssignment.objects.filter(cra=actor).values("study_site__study_id"))
         )
     if site_orgs:
         rule |= Q(pk__in=StudySite.objects.filter(site_id__in=site_orgs).values("study_id"))
@@ -117,7 +115,9 @@ def scope(queryset: QuerySet, actor: User) -> QuerySet:
     """
     model = queryset.model
     if hasattr(model, "access_rule"):
-        return queryset.filter(model.access_rule(visible_study_sites(actor), visible_studies(actor)))
+        return queryset.filter(
+            model.access_rule(visible_study_sites(actor), visible_studies(actor))
+        )
     if model is StudySite:
         return queryset.filter(pk__in=visible_study_sites(actor).values("pk"))
     if model is Study:
@@ -169,8 +169,7 @@ def study_site_roles(actor: User, study_site: StudySite) -> frozenset[str]:
         if is_lead:
             roles.add(LEAD)
         if Role.CRA in cro_roles and (
-            is_lead
-            or CRAAssignment.objects.filter(study_site=study_site, cra=actor).exists()
+            is_lead or CRAAssignment.objects.filter(study_site=study_site, cra=actor).exists()
         ):
             roles.add(Role.CRA)
     return frozenset(roles)

@@ -7,6 +7,7 @@ import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
 from accounts.models import Organization
 from core.db import protect_delete
@@ -85,6 +86,9 @@ class Study(models.Model):
 
     def __str__(self) -> str:
         return f"{self.protocol_number} — {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("study_detail", kwargs={"study_id": self.pk})
 
 
 class TeamRole(models.TextChoices):
@@ -180,6 +184,9 @@ class StudySite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.study.protocol_number} / site {self.site_number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("study_site_detail", kwargs={"study_site_id": self.pk})
 
 
 @pghistory.track()
@@ -387,13 +394,6 @@ class MilestoneKind(models.TextChoices):
 class Milestone(models.Model):
     """A planned/actual date for a study (study_site empty) or one study-site."""
 
-    @staticmethod
-    def access_rule(visible_study_sites, visible_studies) -> Q:
-        """Study-level milestones go with the study; a site's milestones with the site."""
-        return Q(study_site__in=visible_study_sites.values("pk")) | Q(
-            study_site__isnull=True, study__in=visible_studies.values("pk")
-        )
-
     study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="milestones")
     study_site = models.ForeignKey(
         StudySite, on_delete=models.PROTECT, null=True, blank=True, related_name="milestones"
@@ -421,3 +421,10 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+    @staticmethod
+    def access_rule(visible_study_sites, visible_studies) -> Q:
+        """Study-level milestones go with the study; a site's milestones with the site."""
+        return Q(study_site__in=visible_study_sites.values("pk")) | Q(
+            study_site__isnull=True, study__in=visible_studies.values("pk")
+        )

@@ -20,7 +20,11 @@ def study_list(*, actor: User, filters: dict | None = None) -> QuerySet[Study]:
         access.visible_studies(actor)
         .select_related("cro", "sponsor")
         .annotate(
-            site_count=Count("study_sites", filter=Q(study_sites__in=access.visible_study_sites(actor)), distinct=True),
+            site_count=Count(
+                "study_sites",
+                filter=Q(study_sites__in=access.visible_study_sites(actor)),
+                distinct=True,
+            ),
         )
         .order_by("cro__name", "protocol_number")
     )
@@ -49,9 +53,7 @@ def study_site_list(*, actor: User, filters: dict | None = None) -> QuerySet[Stu
             screened_count=Count("subjects", distinct=True),
             enrolled_count=Count(
                 "subjects",
-                filter=Q(
-                    subjects__status__in=[SubjectStatus.ENROLLED, SubjectStatus.COMPLETED]
-                ),
+                filter=Q(subjects__status__in=[SubjectStatus.ENROLLED, SubjectStatus.COMPLETED]),
                 distinct=True,
             ),
         )

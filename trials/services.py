@@ -113,7 +113,9 @@ def study_update(*, actor: User, study: Study, reason: str, **changes: Any) -> S
     access.require("study.manage", access.study_roles(actor, study))
     unknown = set(changes) - set(STUDY_EDITABLE_FIELDS)
     if unknown:
-        raise ApplicationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise ApplicationError(
+            f"These fields cannot be changed here: {', '.join(sorted(unknown))}."
+        )
     errors = _validate_study_fields(changes)
     if errors:
         raise ApplicationError("Please correct the fields below.", fields=errors)
@@ -143,9 +145,12 @@ def study_site_add(
         errors["site"] = ["Choose a research site."]
     if enrollment_target < 0:
         errors["enrollment_target"] = ["Enter a whole number, 0 or more."]
-    if principal_investigator is not None and not principal_investigator.memberships.filter(
-        organization=site, role=Role.INVESTIGATOR, is_active=True
-    ).exists():
+    if (
+        principal_investigator is not None
+        and not principal_investigator.memberships.filter(
+            organization=site, role=Role.INVESTIGATOR, is_active=True
+        ).exists()
+    ):
         errors["principal_investigator"] = ["The PI must be an investigator of this site."]
     if errors:
         raise ApplicationError("Please correct the fields below.", fields=errors)
@@ -167,9 +172,7 @@ def study_site_add(
 
 @transaction.atomic
 def study_site_assign_cra(*, actor: User, study_site: StudySite, cra: User) -> CRAAssignment:
-    study_site = StudySite.objects.select_for_update().select_related("study").get(
-        pk=study_site.pk
-    )
+    study_site = StudySite.objects.select_for_update().select_related("study").get(pk=study_site.pk)
     access.require("study_site.manage", access.study_site_roles(actor, study_site))
     if Role.CRA not in organization_roles(cra).get(study_site.study.cro_id, set()):
         raise ApplicationError(
@@ -183,9 +186,7 @@ def study_site_assign_cra(*, actor: User, study_site: StudySite, cra: User) -> C
 def study_site_transition(
     *, actor: User, study_site: StudySite, to_status: str, reason: str = ""
 ) -> StudySite:
-    study_site = StudySite.objects.select_for_update().select_related("study").get(
-        pk=study_site.pk
-    )
+    study_site = StudySite.objects.select_for_update().select_related("study").get(pk=study_site.pk)
     access.require("study_site.manage", access.study_site_roles(actor, study_site))
     if to_status not in STUDY_SITE_TRANSITIONS.get(study_site.status, ()):
         raise ApplicationError(

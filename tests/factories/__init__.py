@@ -109,7 +109,7 @@ class StudySiteFactory(DjangoModelFactory):
 
     study = factory.SubFactory(StudyFactory)
     site = factory.SubFactory(SiteOrganizationFactory)
-    site_number = factory.Sequence(lambda n: f"{100 + n}")
+    site_number = factory.Sequence(lambda n: f"{900 + n}")
     enrollment_target = 12
 
 

@@ -1,0 +1,65 @@
+"""Shared view helpers and the notification inbox."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core.exceptions import ApplicationError, PermissionDenied
+from core.models import Notification
+from core.notifications import notification_mark_read
+
+PAGE_SIZE = 25
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def apply_error(form: forms.Form, error: ApplicationError) -> None:
+    """Show a service's refusal on the form: next to each field it names, else on top."""
+    placed = False
+    for field, messages in error.fields.items():
+        if field in form.fields:
+            for message in messages:
+                form.add_error(field, message)
+            placed = True
+    if not placed or not error.fields:
+        form.add_error(None, error.message)
+
+
+def forbidden(request, error: PermissionDenied):
+    return render(request, "403.html", {"message": error.message}, status=403)
+
+
+@login_required
+def notification_list(request):
+    notifications = Notification.objects.filter(recipient=request.user).order_by(
+        "-created_at", "-pk"
+    )
+    if request.GET.get("unread"):
+        notifications = notifications.filter(read_at__isnull=True)
+    page = paginate(request, notifications)
+    return render(request, "core/notification_list.html", {"page_obj": page})
+
+
+@login_required
+@require_POST
+def notification_read(request, notification_id: int):
+    notification_mark_read(actor=request.user, notification_ids=[notification_id])
+    notification = Notification.objects.filter(recipient=request.user, pk=notification_id).first()
+    if notification is None:
+        from django.http import Http404
+
+        raise Http404("Not found.")
+    if request.htmx:
+        return render(request, "core/notification_list.html#notification-row", {"n": notification})
+    return redirect("notification_list")
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    notification_mark_read(actor=request.user)
+    return redirect("notification_list")

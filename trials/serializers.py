@@ -1,0 +1,229 @@
+"""API input and output shapes for studies and study-sites. Types and lookups only: every
+rule lives in trials.services."""
+
+from rest_framework import serializers
+
+from accounts.models import ROLES_BY_KIND, Organization, OrganizationKind
+from accounts.selectors import organization_roles
+from trials.models import Phase, Study, StudySite, StudySiteStatus, StudyStatus
+
+MAX_INT = 2_147_483_647  # PostgreSQL integer column
+
+
+def _ordering_choices(fields: tuple[str, ...]) -> list[str]:
+    return [name for field in fields for name in (field, f"-{field}")]
+
+
+STUDY_ORDERING: dict[str, tuple[str, ...]] = {
+    "protocol_number": ("protocol_number",),
+    "title": ("title",),
+    "status": ("status",),
+    "phase": ("phase",),
+    "cro": ("cro__name",),
+    "created_at": ("created_at",),
+    "site_count": ("site_count",),
+}
+
+STUDY_SITE_ORDERING: dict[str, tuple[str, ...]] = {
+    "study": ("study__protocol_number",),
+    "site_number": ("site_number",),
+    "site": ("site__name",),
+    "status": ("status",),
+    "enrollment_target": ("enrollment_target",),
+    "screened_count": ("screened_count",),
+    "enrolled_count": ("enrolled_count",),
+}
+
+
+# --- references to related objects -------------------------------------------------------
+
+
+class OrganizationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class SiteRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "country"]
+        read_only_fields = fields
+
+
+class StudyRefSerializer(serializers.ModelSerializer):
+    cro = OrganizationRefSerializer(read_only=True)
+
+    class Meta:
+        model = Study
+        fields = ["id", "protocol_number", "title", "cro"]
+        read_only_fields = fields
+
+
+# --- studies -------------------------------------------------------------------------------
+
+
+class StudyFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=StudyStatus.choices, required=False)
+    cro = serializers.IntegerField(required=False, min_value=1, help_text="CRO organization id")
+    q = serializers.CharField(
+        required=False, max_length=100, help_text="Part of the protocol number or title"
+    )
+    ordering = serializers.ChoiceField(
+        choices=_ordering_choices(tuple(STUDY_ORDERING)),
+        required=False,
+        help_text="Sort by this field; a leading '-' sorts descending.",
+    )
+
+
+class StudyOutputSerializer(serializers.ModelSerializer):
+    cro = OrganizationRefSerializer(read_only=True)
+    sponsor = OrganizationRefSerializer(read_only=True)
+    diversity_goals = serializers.DictField(
+        child=serializers.FloatField(),
+        read_only=True,
+        help_text='Goal percentage per demographic category, e.g. {"race:black": 15}',
+    )
+    site_count = serializers.IntegerField(
+        read_only=True, help_text="Study-sites of this study that you can see"
+    )
+
+    class Meta:
+        model = Study
+        fields = [
+            "id",
+            "protocol_number",
+            "title",
+            "phase",
+            "therapeutic_area",
+            "status",
+            "cro",
+            "sponsor",
+            "currency",
+            "planned_sites",
+            "planned_subjects",
+            "diversity_goals",
+            "site_count",
+        ]
+        read_only_fields = fields
+
+
+class StudyCreateInputSerializer(serializers.Serializer):
+    cro = serializers.IntegerField(
+        required=False,
+        default=None,
+        allow_null=True,
+        help_text="Your CRO organization that runs the study; may be left out when you "
+        "belong to exactly one CRO.",
+    )
+    sponsor = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.filter(kind=OrganizationKind.SPONSOR),
+        error_messages={
+            "does_not_exist": "Choose a sponsor organization.",
+            "incorrect_type": "Choose a sponsor organization.",
+        },
+    )
+    protocol_number = serializers.CharField(max_length=50)
+    title = serializers.CharField(max_length=300)
+    phase = serializers.ChoiceField(choices=Phase.choices)
+    therapeutic_area = serializers.CharField(max_length=100)
+    currency = serializers.CharField(max_length=10, help_text="ISO 4217 code, e.g. USD")
+    planned_sites = serializers.IntegerField(required=False, default=0, max_value=MAX_INT)
+    planned_subjects = serializers.IntegerField(required=False, default=0, max_value=MAX_INT)
+    diversity_goals = serializers.DictField(
+        child=serializers.FloatField(), required=False, default=dict
+    )
+
+    def validate_cro(self, value: int | None) -> Organization:
+        """The actor's CRO organization with this id (or their only one, when left out)."""
+        cro_roles = set(ROLES_BY_KIND[OrganizationKind.CRO])
+        roles = organization_roles(self.context["request"].user)
+        cro_ids = sorted(org_id for org_id, held in roles.items() if held & cro_roles)
+        if value is None and len(cro_ids) == 1:
+            value = cro_ids[0]
+        cro = (
+            Organization.objects.filter(pk=value, kind=OrganizationKind.CRO).first()
+            if value in cro_ids
+            else None
+        )
+        if cro is None:
+            raise serializers.ValidationError("Choose one of your CRO organizations.")
+        return cro
+
+
+class StudyUpdateInputSerializer(serializers.Serializer):
+    """Only the fields sent change; the reason is always required."""
+
+    # Never partial, so the schema keeps ``reason`` required for this PATCH body
+    # (drf-spectacular documents a partial serializer with every field optional).
+    partial = property(lambda self: False, lambda self, value: None)
+
+    reason = serializers.CharField(
+        max_length=500, help_text="Why the study is changed; recorded in the audit trail."
+    )
+    title = serializers.CharField(max_length=300, required=False)
+    phase = serializers.ChoiceField(choices=Phase.choices, required=False)
+    therapeutic_area = serializers.CharField(max_length=100, required=False)
+    planned_sites = serializers.IntegerField(required=False, max_value=MAX_INT)
+    planned_subjects = serializers.IntegerField(required=False, max_value=MAX_INT)
+    diversity_goals = serializers.DictField(child=serializers.FloatField(), required=False)
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["This field cannot be changed here."] for name in unknown}
+            )
+        return attrs
+
+
+# --- study-sites ---------------------------------------------------------------------------
+
+
+class StudySiteFilterSerializer(serializers.Serializer):
+    study = serializers.IntegerField(required=False, min_value=1, help_text="Study id")
+    status = serializers.ChoiceField(choices=StudySiteStatus.choices, required=False)
+    site = serializers.IntegerField(required=False, min_value=1, help_text="Site organization id")
+    ordering = serializers.ChoiceField(
+        choices=_ordering_choices(tuple(STUDY_SITE_ORDERING)),
+        required=False,
+        help_text="Sort by this field; a leading '-' sorts descending.",
+    )
+
+
+class StudySiteOutputSerializer(serializers.ModelSerializer):
+    study = StudyRefSerializer(read_only=True)
+    site = SiteRefSerializer(read_only=True)
+    screened_count = serializers.IntegerField(read_only=True, help_text="Subjects screened")
+    enrolled_count = serializers.IntegerField(
+        read_only=True, help_text="Subjects enrolled (including those who completed)"
+    )
+    principal_investigator = serializers.CharField(
+        source="principal_investigator.printed_name",
+        read_only=True,
+        allow_null=True,
+        help_text="Name of the principal investigator, if one is named",
+    )
+
+    class Meta:
+        model = StudySite
+        fields = [
+            "id",
+            "study",
+            "site",
+            "site_number",
+            "status",
+            "enrollment_target",
+            "screened_count",
+            "enrolled_count",
+            "principal_investigator",
+        ]
+        read_only_fields = fields
+
+
+class StudySiteTransitionInputSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=StudySiteStatus.choices)
+    reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="Recorded in the audit trail"
+    )

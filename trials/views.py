@@ -1,0 +1,316 @@
+"""Study and study-site pages. Thin: parse input, call a selector or service, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role, User
+from accounts.selectors import organization_roles
+from core.audit import audit_trail
+from core.exceptions import ApplicationError, PermissionDenied
+from core.views import apply_error, forbidden, paginate
+from trials import access, selectors, services
+from trials.forms import (
+    AssignCRAForm,
+    StudyEditForm,
+    StudyFilterForm,
+    StudyForm,
+    StudySiteAddForm,
+    StudySiteFilterForm,
+    StudySiteTransitionForm,
+    VisitDefinitionForm,
+)
+from trials.models import STUDY_SITE_TRANSITIONS, SubjectStatus
+
+STUDY_SORTS = {"protocol": "protocol_number", "title": "title", "status": "status"}
+
+
+def _creatable_cros(user) -> list:
+    from accounts.models import Organization
+
+    ids = [
+        org
+        for org, roles in organization_roles(user).items()
+        if access.allowed("study.create", roles)
+    ]
+    return list(Organization.objects.filter(pk__in=ids, kind="cro")) if ids else []
+
+
+@login_required
+def study_list(request):
+    form = StudyFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    studies = selectors.study_list(actor=request.user, filters=filters)
+    sort = STUDY_SORTS.get(filters.get("sort") or "")
+    if sort:
+        studies = studies.order_by(sort, "pk")
+    return render(
+        request,
+        "trials/study_list.html",
+        {
+            "form": form,
+            "page_obj": paginate(request, studies),
+            "can_create": bool(_creatable_cros(request.user)),
+        },
+    )
+
+
+@login_required
+def study_create(request):
+    cros = _creatable_cros(request.user)
+    if not cros:
+        return forbidden(request, PermissionDenied("Only a CRO project manager can add studies."))
+    form = StudyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            study = services.study_create(actor=request.user, cro=cros[0], **form.cleaned_data)
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, f"Study {study.protocol_number} created.")
+            return redirect("study_detail", study_id=study.pk)
+    return render(request, "trials/study_form.html", {"form": form, "cro": cros[0]})
+
+
+def _study_context(request, study, **forms_):
+    roles = access.study_roles(request.user, study)
+    can_manage = access.allowed("study.manage", roles)
+    study_sites = (
+        selectors.study_site_list(actor=request.user, filters={"study": study.pk})
+        .select_related(None)
+        .select_related("site", "principal_investigator")
+    )
+    return {
+        "study": study,
+        "study_sites": study_sites,
+        "visit_definitions": selectors.visit_definition_list(actor=request.user, study=study),
+        "milestones": selectors.milestone_list(actor=request.user, study=study).filter(
+            study_site__isnull=True
+        ),
+        "team": study.team.select_related("user").order_by("role", "user__full_name"),
+        "can_manage": can_manage,
+        "site_form": forms_.get("site_form") or StudySiteAddForm(prefix="site"),
+        "visit_form": forms_.get("visit_form") or VisitDefinitionForm(prefix="visit"),
+        "edit_form": forms_.get("edit_form")
+        or StudyEditForm(
+            prefix="edit",
+            initial={
+                f: getattr(study, f)
+                for f in ("title", "phase", "therapeutic_area", "planned_sites", "planned_subjects")
+            },
+        ),
+    }
+
+
+@login_required
+def study_detail(request, study_id: int):
+    study = selectors.study_get(actor=request.user, study_id=study_id)
+    return render(request, "trials/study_detail.html", _study_context(request, study))
+
+
+@login_required
+@require_POST
+def study_edit(request, study_id: int):
+    study = selectors.study_get(actor=request.user, study_id=study_id)
+    form = StudyEditForm(request.POST, prefix="edit")
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        try:
+            services.study_update(actor=request.user, study=study, reason=reason, **data)
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request, "Study updated; the change and its reason are in the audit trail."
+            )
+            return redirect("study_detail", study_id=study.pk)
+    context = _study_context(request, study, edit_form=form)
+    context["open_panel"] = "edit"
+    return render(request, "trials/study_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def study_site_add(request, study_id: int):
+    study = selectors.study_get(actor=request.user, study_id=study_id)
+    form = StudySiteAddForm(request.POST, prefix="site")
+    if form.is_valid():
+        try:
+            study_site = services.study_site_add(
+                actor=request.user, study=study, **form.cleaned_data
+            )
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, f"Site {study_site.site_number} added as a candidate.")
+            return redirect("study_detail", study_id=study.pk)
+    context = _study_context(request, study, site_form=form)
+    context["open_panel"] = "site"
+    return render(request, "trials/study_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def visit_definition_add(request, study_id: int):
+    study = selectors.study_get(actor=request.user, study_id=study_id)
+    form = VisitDefinitionForm(request.POST, prefix="visit")
+    if form.is_valid():
+        try:
+            services.visit_definition_add(actor=request.user, study=study, **form.cleaned_data)
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, "Visit added to the schedule.")
+            return redirect("study_detail", study_id=study.pk)
+    context = _study_context(request, study, visit_form=form)
+    context["open_panel"] = "visit"
+    return render(request, "trials/study_detail.html", context, status=400)
+
+
+@login_required
+def study_site_list(request):
+    form = StudySiteFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    study_sites = selectors.study_site_list(actor=request.user, filters=filters)
+    return render(
+        request,
+        "trials/study_site_list.html",
+        {"form": form, "page_obj": paginate(request, study_sites)},
+    )
+
+
+def _study_site_context(request, study_site, **forms_):
+    roles = access.study_site_roles(request.user, study_site)
+    can_manage = access.allowed("study_site.manage", roles)
+    subjects = selectors.subject_list(actor=request.user, study_site=study_site)
+    counts = {status: 0 for status in SubjectStatus.values}
+    for row in subjects.order_by().values("status").annotate(n=Count("pk")):
+        counts[row["status"]] = row["n"]
+    cras = User.objects.filter(
+        memberships__organization_id=study_site.study.cro_id,
+        memberships__role=Role.CRA,
+        memberships__is_active=True,
+    ).distinct()
+    next_statuses = [
+        (value, label)
+        for value, label in StudySiteTransitionForm.base_fields["to_status"].choices
+        if value in STUDY_SITE_TRANSITIONS.get(study_site.status, ())
+    ]
+    transition_form = forms_.get("transition_form") or StudySiteTransitionForm(prefix="status")
+    transition_form.fields["to_status"].choices = next_statuses
+    return {
+        "study_site": study_site,
+        "roles": roles,
+        "can_manage": can_manage,
+        "assigned_cras": study_site.assigned_cras.order_by("full_name"),
+        "milestones": selectors.milestone_list(
+            actor=request.user, study=study_site.study, study_site=study_site
+        ),
+        "subject_counts": [(SubjectStatus(s).label, n) for s, n in counts.items()],
+        "recent_subjects": subjects[:10],
+        "transition_form": transition_form,
+        "next_statuses": next_statuses,
+        "cra_form": forms_.get("cra_form") or AssignCRAForm(prefix="cra", cras=cras),
+    }
+
+
+@login_required
+def study_site_detail(request, study_site_id: int):
+    study_site = selectors.study_site_get(actor=request.user, study_site_id=study_site_id)
+    return render(
+        request, "trials/study_site_detail.html", _study_site_context(request, study_site)
+    )
+
+
+@login_required
+@require_POST
+def study_site_transition(request, study_site_id: int):
+    study_site = selectors.study_site_get(actor=request.user, study_site_id=study_site_id)
+    context = _study_site_context(request, study_site)
+    form = StudySiteTransitionForm(request.POST, prefix="status")
+    form.fields["to_status"].choices = context["next_statuses"]
+    if form.is_valid():
+        try:
+            services.study_site_transition(
+                actor=request.user,
+                study_site=study_site,
+                to_status=form.cleaned_data["to_status"],
+                reason=form.cleaned_data["reason"],
+            )
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, "Site status changed.")
+            return redirect("study_site_detail", study_site_id=study_site.pk)
+    context["transition_form"] = form
+    return render(request, "trials/study_site_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def study_site_assign_cra(request, study_site_id: int):
+    study_site = selectors.study_site_get(actor=request.user, study_site_id=study_site_id)
+    context = _study_site_context(request, study_site)
+    form = AssignCRAForm(
+        request.POST, prefix="cra", cras=context["cra_form"].fields["cra"].queryset
+    )
+    if form.is_valid():
+        try:
+            services.study_site_assign_cra(
+                actor=request.user, study_site=study_site, cra=form.cleaned_data["cra"]
+            )
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['cra']} now monitors this site.")
+            return redirect("study_site_detail", study_site_id=study_site.pk)
+    context["cra_form"] = form
+    return render(request, "trials/study_site_detail.html", context, status=400)
+
+
+@login_required
+def study_audit(request, study_id: int):
+    study = selectors.study_get(actor=request.user, study_id=study_id)
+    entries = audit_trail(study)
+    return render(
+        request,
+        "trials/audit_trail.html",
+        {
+            "record": study,
+            "title": f"Audit trail — {study.protocol_number}",
+            "entries": entries,
+            "back_url": study.get_absolute_url(),
+        },
+    )
+
+
+@login_required
+def study_site_audit(request, study_site_id: int):
+    study_site = selectors.study_site_get(actor=request.user, study_site_id=study_site_id)
+    subjects = selectors.subject_list(actor=request.user, study_site=study_site)
+    entries = audit_trail(study_site, subjects)
+    return render(
+        request,
+        "trials/audit_trail.html",
+        {
+            "record": study_site,
+            "title": f"Audit trail — {study_site}",
+            "entries": entries,
+            "back_url": study_site.get_absolute_url(),
+        },
+    )
