@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns: list = []
+from accounts.api import AuthTokenApi, MyOrganizationsApi
+
+urlpatterns = [
+    path("auth/token/", AuthTokenApi.as_view(), name="api_token"),
+    path("organizations/me/", MyOrganizationsApi.as_view(), name="api_organizations_me"),
+]

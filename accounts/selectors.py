@@ -3,8 +3,16 @@
 from collections import defaultdict
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
-from accounts.models import Invitation, InvitationStatus, Membership, Organization, User
+from accounts.models import (
+    ADMIN_ROLES,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    Organization,
+    User,
+)
 
 SESSION_ORGANIZATION_KEY = "organization_id"
 
@@ -52,6 +60,11 @@ def active_membership(request) -> Membership | None:
     return membership
 
 
+def can_manage_members(*, actor: User, organization: Organization) -> bool:
+    """Whether the actor administers the organization (invites and revokes)."""
+    return bool(organization_roles(actor).get(organization.pk, set()) & ADMIN_ROLES)
+
+
 def organization_member_list(*, actor: User, organization: Organization) -> QuerySet[Membership]:
     """Members of an organization the actor belongs to (never another organization's)."""
     if organization.pk not in organization_roles(actor):
@@ -73,10 +86,23 @@ def invitation_list(*, actor: User, organization: Organization) -> QuerySet[Invi
     )
 
 
+def invitation_get(*, actor: User, invitation_id: int) -> Invitation:
+    """An invitation of one of the actor's organizations; any other is a 404."""
+    return get_object_or_404(
+        Invitation.objects.select_related("organization", "invited_by").filter(
+            organization_id__in=list(organization_roles(actor))
+        ),
+        pk=invitation_id,
+    )
+
+
+def account_exists(*, email: str) -> bool:
+    """Whether someone already has an account with this email address."""
+    return User.objects.filter(email__iexact=(email or "").strip()).exists()
+
+
 def invitation_get_by_token(*, token: str) -> Invitation | None:
     """The invitation a link points to; the token is the capability, so no actor is needed."""
     return (
-        Invitation.objects.select_related("organization", "invited_by")
-        .filter(token=token)
-        .first()
+        Invitation.objects.select_related("organization", "invited_by").filter(token=token).first()
     )

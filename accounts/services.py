@@ -3,16 +3,19 @@
 import secrets
 from datetime import timedelta
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from accounts.models import (
-    ADMIN_ROLES,
     ROLES_BY_KIND,
     Invitation,
     InvitationStatus,
@@ -20,13 +23,13 @@ from accounts.models import (
     Organization,
     User,
 )
-from accounts.selectors import organization_roles
+from accounts.selectors import account_exists, can_manage_members
 from core.exceptions import ApplicationError, PermissionDenied
 from core.notifications import notify
 
 
 def _require_org_admin(actor: User, organization: Organization) -> None:
-    if not organization_roles(actor).get(organization.pk, set()) & ADMIN_ROLES:
+    if not can_manage_members(actor=actor, organization=organization):
         raise PermissionDenied("Only an administrator of the organization can do this.")
 
 
@@ -58,6 +61,17 @@ def invitation_create(
         raise ApplicationError(
             "This person already has that role here.",
             fields={"email": ["Already a member with this role."]},
+        )
+    if Invitation.objects.filter(
+        organization=organization,
+        email=email,
+        role=role,
+        status=InvitationStatus.PENDING,
+        expires_at__gt=timezone.now(),
+    ).exists():
+        raise ApplicationError(
+            "This person already has a pending invitation for that role.",
+            fields={"email": ["Already invited with this role; revoke that invitation first."]},
         )
     invitation = Invitation.objects.create(
         email=email,
@@ -108,8 +122,8 @@ def invitation_accept(
     password: str = "",
 ) -> Membership:
     """Accept an invitation: join with the signed-in account (same email) or create one."""
-    invitation = Invitation.objects.select_for_update().select_related("organization").get(
-        pk=invitation.pk
+    invitation = (
+        Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
     )
     if invitation.status != InvitationStatus.PENDING:
         raise ApplicationError("This invitation has already been used or was revoked.")
@@ -121,7 +135,7 @@ def invitation_accept(
                 f"This invitation is for {invitation.email}; sign out and open the link again."
             )
     else:
-        if User.objects.filter(email__iexact=invitation.email).exists():
+        if account_exists(email=invitation.email):
             raise ApplicationError(
                 "An account with this email exists: sign in first, then open the link again."
             )
@@ -162,3 +176,35 @@ def invitation_accept(
         dedupe_key=f"invitation.accepted:{invitation.pk}",
     )
     return membership
+
+
+@transaction.atomic
+def api_token_issue(*, request, email: str, password: str, code: str = "") -> Token:
+    """The API token of the person with these credentials (created on first use).
+
+    When the person has turned on two-factor sign-in, the one-time code is required too: a
+    token must not be a way around it.
+    """
+    user: User | None = authenticate(request, username=email.strip().lower(), password=password)
+    if user is None:
+        raise ApplicationError(
+            "The email address or password is not correct.", code="invalid_credentials"
+        )
+    if is_mfa_enabled(user):
+        if not code:
+            raise ApplicationError(
+                "Enter the code from your authenticator app.",
+                fields={"code": ["Two-factor sign-in is on for this account."]},
+                code="mfa_required",
+            )
+        authenticators = Authenticator.objects.filter(user=user).exclude(
+            type=Authenticator.Type.WEBAUTHN
+        )
+        if not any(authenticator.wrap().validate_code(code) for authenticator in authenticators):
+            raise ApplicationError(
+                "The code is not correct.",
+                fields={"code": ["Enter the current code from your authenticator app."]},
+                code="mfa_invalid",
+            )
+    token, _ = Token.objects.get_or_create(user=user)
+    return token

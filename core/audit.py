@@ -12,25 +12,8 @@ from datetime import datetime
 import pghistory
 from django.apps import apps
 from django.db.models import QuerySet
-from pghistory.middleware import HistoryMiddleware
 
 from core.exceptions import ApplicationError
-
-
-class AuditContextMiddleware(HistoryMiddleware):
-    """pghistory's middleware plus the acting organization."""
-
-    def get_context(self, request):
-        context = super().get_context(request)
-        organization = getattr(request, "organization", None)
-        if organization is None and getattr(request, "user", None) is not None:
-            from accounts.selectors import active_membership
-
-            membership = active_membership(request) if request.user.is_authenticated else None
-            organization = membership.organization if membership else None
-        context["organization"] = organization.pk if organization else None
-        context["method"] = request.method
-        return context
 
 
 def require_reason(reason: str | None) -> str:
@@ -94,9 +77,10 @@ def audit_trail(*targets, limit: int = AUDIT_PAGE_LIMIT) -> list[AuditEntry]:
     Each target is a model instance or a queryset; one SQL query per target plus one for the
     people named, whatever the number of events.
     """
+    from django.contrib.auth import get_user_model
     from pghistory.models import Events
 
-    from accounts.models import User
+    User = get_user_model()  # noqa: N806
 
     rows: dict[str, dict] = {}
     for target in targets:

@@ -1,7 +1,6 @@
 """API: studies and the sites taking part in them. Thin: reads through trials.selectors,
 writes through trials.services; the access rule is trials.access."""
 
-import pghistory
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -9,8 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from accounts.selectors import active_membership
-from accounts.serializers import ErrorSerializer
+from accounts.api import AuditContextMixin
+from core.api import ErrorSerializer
 from trials import access
 from trials.models import Study, StudySite
 from trials.selectors import study_get, study_list, study_site_get, study_site_list
@@ -41,17 +40,6 @@ class ReadOnlyRolesCannotWrite(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS or not access.is_read_only(request.user)
-
-
-class AuditContextMixin:
-    """Token clients are authenticated by DRF, after the audit middleware ran: add their
-    organization to the audit context of writes (pghistory already follows the user)."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if request.method not in SAFE_METHODS and request.auth is not None:
-            membership = active_membership(request._request)
-            pghistory.context(organization=membership.organization_id if membership else None)
 
 
 def _query_filters(request, serializer_class) -> dict:

@@ -5,7 +5,14 @@ from rest_framework import serializers
 
 from accounts.models import ROLES_BY_KIND, Organization, OrganizationKind
 from accounts.selectors import organization_roles
-from trials.models import Phase, Study, StudySite, StudySiteStatus, StudyStatus
+from trials.models import (
+    STUDY_SITE_TRANSITIONS,
+    Phase,
+    Study,
+    StudySite,
+    StudySiteStatus,
+    StudyStatus,
+)
 
 MAX_INT = 2_147_483_647  # PostgreSQL integer column
 
@@ -222,8 +229,17 @@ class StudySiteOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# Statuses a study-site can move to (never back to candidate); which move is allowed from
+# which status is the service's decision.
+TARGET_STATUSES = [
+    (value, label)
+    for value, label in StudySiteStatus.choices
+    if any(value in targets for targets in STUDY_SITE_TRANSITIONS.values())
+]
+
+
 class StudySiteTransitionInputSerializer(serializers.Serializer):
-    to_status = serializers.ChoiceField(choices=StudySiteStatus.choices)
+    to_status = serializers.ChoiceField(choices=TARGET_STATUSES)
     reason = serializers.CharField(
         max_length=500, required=False, allow_blank=True, help_text="Recorded in the audit trail"
     )

@@ -94,13 +94,20 @@ def study_create(
             "Your organization already has a study with this protocol number.",
             fields={"protocol_number": ["Already used by another of your studies."]},
         )
-    study = Study.objects.create(
-        cro=cro,
-        sponsor=sponsor,
-        protocol_number=protocol_number,
-        therapeutic_area=(therapeutic_area or "").strip(),
-        **data,
-    )
+    try:
+        with transaction.atomic():
+            study = Study.objects.create(
+                cro=cro,
+                sponsor=sponsor,
+                protocol_number=protocol_number,
+                therapeutic_area=(therapeutic_area or "").strip(),
+                **data,
+            )
+    except IntegrityError as exc:  # a concurrent create took the protocol number first
+        raise ApplicationError(
+            "Your organization already has a study with this protocol number.",
+            fields={"protocol_number": ["Already used by another of your studies."]},
+        ) from exc
     StudyTeamMember.objects.create(study=study, user=actor, role=TeamRole.LEAD)
     return study
 
@@ -191,7 +198,7 @@ def study_site_transition(
     if to_status not in STUDY_SITE_TRANSITIONS.get(study_site.status, ()):
         raise ApplicationError(
             f"A {study_site.get_status_display().lower()} site cannot become {to_status}.",
-            fields={"status": ["This change is not allowed."]},
+            fields={"to_status": ["This change is not allowed."]},
         )
     with audit_context(reason=reason or f"status → {to_status}"):
         study_site.status = to_status

@@ -24,6 +24,7 @@ from trials.forms import (
 )
 from trials.models import STUDY_SITE_TRANSITIONS, SubjectStatus
 
+AUDIT_PAGE_SIZE = 50
 STUDY_SORTS = {"protocol": "protocol_number", "title": "title", "status": "status"}
 
 
@@ -293,7 +294,7 @@ def study_audit(request, study_id: int):
         {
             "record": study,
             "title": f"Audit trail — {study.protocol_number}",
-            "entries": entries,
+            "page_obj": paginate(request, entries, per_page=AUDIT_PAGE_SIZE),
             "back_url": study.get_absolute_url(),
         },
     )
@@ -310,7 +311,7 @@ def study_site_audit(request, study_site_id: int):
         {
             "record": study_site,
             "title": f"Audit trail — {study_site}",
-            "entries": entries,
+            "page_obj": paginate(request, entries, per_page=AUDIT_PAGE_SIZE),
             "back_url": study_site.get_absolute_url(),
         },
     )
