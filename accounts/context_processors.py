@@ -1,5 +1,6 @@
 from accounts.selectors import active_membership, membership_list
 from core.models import Notification
+from core.navigation import items_for
 
 
 def navigation(request):
@@ -7,8 +8,15 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    membership = active_membership(request)
+    roles = {
+        m.role
+        for m in membership_list(user=user)
+        if membership and m.organization_id == membership.organization_id
+    }
     return {
-        "active_membership": active_membership(request),
+        "nav_items": items_for(membership.organization.kind if membership else None, roles),
+        "active_membership": membership,
         "memberships": membership_list(user=user),
         "unread_notifications": Notification.objects.filter(
             recipient=user, read_at__isnull=True

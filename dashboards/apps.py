@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class DashboardsConfig(AppConfig):
     name = "dashboards"
     verbose_name = "Dashboards"
+
+    def ready(self) -> None:
+        from core.navigation import NavItem, register
+
+        register(NavItem("Dashboard", "dashboard", order=0))

@@ -3,11 +3,18 @@
 Routes are enumerated from the URL resolver, not listed by hand, so a route added later is
 swept without a new test. A route whose URL takes an object id must name the kwarg after the
 object (``study_id``, ``study_site_id`` …); a kwarg this sweep does not know fails the test
-until it is mapped below — that is the point.
+until it is mapped — that is the point.
+
+Each app maps its own kwargs in ``tests/security/objects_<app>.py``:
+``OBJECT_KWARGS = {"<kwarg>": lambda tenant: <pk of an object of that tenant>}`` and optionally
+``def markers(tenant) -> list[str]`` (texts of that tenant that no other tenant may ever see).
 """
 
-from collections.abc import Iterator
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -61,6 +68,22 @@ def all_routes() -> list[Route]:
     return list(seen.values())
 
 
+def _app_modules():
+    here = Path(__file__).parent
+    return [
+        importlib.import_module(f"tests.security.{info.name}")
+        for info in pkgutil.iter_modules([str(here)])
+        if info.name.startswith("objects_")
+    ]
+
+
+def _app_object_kwargs() -> dict[str, Callable]:
+    kwargs: dict[str, Callable] = {}
+    for module in _app_modules():
+        kwargs.update(module.OBJECT_KWARGS)
+    return kwargs
+
+
 def _tenant_objects(tenant) -> dict[str, int]:
     invitation = Invitation.objects.create(
         email="newcomer@alpha.test",
@@ -84,6 +107,7 @@ def _tenant_objects(tenant) -> dict[str, int]:
         "invitation_id": invitation.pk,
         "notification_id": notification.pk,
         "membership_id": Membership.objects.filter(organization=tenant.cro).first().pk,
+        **{kwarg: make(tenant) for kwarg, make in _app_object_kwargs().items()},
     }
 
 
@@ -98,12 +122,31 @@ def _markers(tenant) -> list[str]:
         tenant.coordinator.email,
         "Alpha private notice",
         "newcomer@alpha.test",
+        *[
+            m
+            for module in _app_modules()
+            if hasattr(module, "markers")
+            for m in module.markers(tenant)
+        ],
     ]
 
 
-def _snapshot(tenant) -> dict:
-    """Everything of tenant A that a write could change."""
+def _audit_event_counts() -> dict[str, int]:
+    """Rows in every audit event table: any write to any tracked model adds one."""
+    import pghistory.models
+    from django.apps import apps
+
     return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if issubclass(model, pghistory.models.Event) and not model._meta.proxy
+    }
+
+
+def _snapshot(tenant) -> dict:
+    """Everything of tenant A that a write could change, and every audit table's size."""
+    return {
+        "audit_events": _audit_event_counts(),
         "studies": list(Study.objects.filter(cro=tenant.cro).values()),
         "study_sites": list(StudySite.objects.filter(study__cro=tenant.cro).values()),
         "subjects": list(Subject.objects.filter(study_site__study__cro=tenant.cro).values()),
@@ -133,6 +176,7 @@ def test_every_object_route_uses_a_known_kwarg():
         "invitation_id",
         "notification_id",
         "membership_id",
+        *_app_object_kwargs(),
     }
     unknown = {
         (route.route, kwarg)
