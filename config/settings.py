@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "accounts",
     "sites.apps.SitesConfig",
     "trials",
+    "queries",
+    "safety",
+    "monitoring",
+    "payments",
     "dashboards",
 ]
 

@@ -5,6 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("trials.api_urls")),
+    path("", include("queries.api_urls")),
+    path("", include("safety.api_urls")),
+    path("", include("monitoring.api_urls")),
+    path("", include("payments.api_urls")),
     path("", include("core.api_urls")),
 ]
 
@@ -14,6 +18,10 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("", include("accounts.urls")),
     path("", include("trials.urls")),
+    path("", include("queries.urls")),
+    path("", include("safety.urls")),
+    path("", include("monitoring.urls")),
+    path("", include("payments.urls")),
     path("", include("core.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -6,8 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from accounts.models import OrganizationKind, Role
-from accounts.selectors import active_membership
+from accounts.selectors import active_membership, membership_list
 from core.models import Notification
+from core.panels import panels_for
 from trials import selectors as trial_selectors
 
 DASHBOARD_ROWS = 50
@@ -25,6 +26,16 @@ def dashboard(request):
             "-created_at"
         )[:5]
     )
+    roles = {
+        m.role
+        for m in membership_list(user=request.user)
+        if membership and m.organization_id == membership.organization_id
+    }
+    panels = []
+    for panel in panels_for(kind, roles):
+        context = panel.build(request)
+        if context is not None:
+            panels.append((panel, context))
     if kind == OrganizationKind.SITE:
         template = "dashboards/site.html"
     elif kind == OrganizationKind.SPONSOR:
@@ -44,5 +55,7 @@ def dashboard(request):
             "by_cro": by_cro,
             "cro_count": len(by_cro),
             "notifications": notifications,
+            "main_panels": [(p, c) for p, c in panels if p.column == "main"],
+            "side_panels": [(p, c) for p, c in panels if p.column == "side"],
         },
     )

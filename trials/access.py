@@ -43,6 +43,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "study.manage": frozenset({Role.ADMIN, Role.PROJECT_MANAGER, LEAD}),
     "study_site.manage": frozenset({Role.ADMIN, Role.PROJECT_MANAGER, LEAD}),
     "study_site.update_profile": frozenset({Role.SITE_ADMIN, Role.COORDINATOR}),
+    "milestone.record": frozenset({Role.ADMIN, Role.PROJECT_MANAGER, LEAD, Role.CRA}),
 }
 
 

@@ -1,18 +1,23 @@
 """Writes to the trial model. Each checks the actor's role and the allowed transition, inside
 one transaction that locks the row."""
 
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import Organization, OrganizationKind, Role, User
 from accounts.selectors import organization_roles
 from core.audit import audit_context, require_reason
+from core.events import publish
 from core.exceptions import ApplicationError
 from trials import access
 from trials.models import (
     STUDY_SITE_TRANSITIONS,
     CRAAssignment,
+    Milestone,
+    MilestoneKind,
     Phase,
     Study,
     StudySite,
@@ -245,7 +250,46 @@ def visit_definition_add(
     )
 
 
+@transaction.atomic
+def milestone_record(
+    *,
+    actor: User,
+    study_site: StudySite,
+    kind: str,
+    actual_date: date,
+    reason: str = "",
+) -> Milestone:
+    """Record that a study-site reached a milestone (SIV, FPI, COV …) on a date.
+
+    Publishes ``milestone.reached`` (milestone_id) after commit, once per milestone: recording
+    the same date again changes nothing; correcting the date needs a reason.
+    """
+    access.require("milestone.record", access.study_site_roles(actor, study_site))
+    if kind not in MilestoneKind.values:
+        raise ApplicationError("Unknown milestone.", fields={"kind": ["Choose a milestone."]})
+    if actual_date > timezone.localdate():
+        raise ApplicationError(
+            "A milestone cannot be reached in the future.",
+            fields={"actual_date": ["Enter today or an earlier date."]},
+        )
+    milestone, _ = Milestone.objects.select_for_update().get_or_create(
+        study_id=study_site.study_id, study_site=study_site, kind=kind
+    )
+    if milestone.actual_date == actual_date:
+        return milestone
+    first_time = milestone.actual_date is None
+    if not first_time:
+        reason = require_reason(reason)
+    with audit_context(reason=reason or f"{milestone.get_kind_display()} reached"):
+        milestone.actual_date = actual_date
+        milestone.save(update_fields=["actual_date"])
+    if first_time:
+        publish("milestone.reached", milestone_id=milestone.pk)
+    return milestone
+
+
 __all__ = [
+    "milestone_record",
     "StudySiteStatus",
     "study_create",
     "study_site_add",

@@ -211,3 +211,44 @@ def test_visit_definition_rules(tenant):
         actor=tenant.pm, study=tenant.study, code="W2", name="Week 2", day_offset=14, window_after=3
     )
     assert visit.order == 2
+
+
+@pytest.mark.django_db
+def test_milestone_is_recorded_once_and_published_once(tenant, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from core.events import subscribe
+
+    heard = []
+
+    def listener(**payload):
+        heard.append(payload)
+
+    subscribe("milestone.reached", listener)
+    day = dt.date(2026, 3, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.milestone_record(
+            actor=tenant.cra, study_site=tenant.study_site, kind="siv", actual_date=day
+        )
+        services.milestone_record(
+            actor=tenant.cra, study_site=tenant.study_site, kind="siv", actual_date=day
+        )
+    assert heard == [{"milestone_id": first.pk}]
+    with pytest.raises(ApplicationError):  # a correction needs a reason
+        services.milestone_record(
+            actor=tenant.cra,
+            study_site=tenant.study_site,
+            kind="siv",
+            actual_date=dt.date(2026, 3, 3),
+        )
+    with pytest.raises(PermissionDenied):
+        services.milestone_record(
+            actor=tenant.coordinator, study_site=tenant.study_site, kind="cov", actual_date=day
+        )
+    with pytest.raises(ApplicationError):
+        services.milestone_record(
+            actor=tenant.cra,
+            study_site=tenant.study_site,
+            kind="cov",
+            actual_date=dt.date(2999, 1, 1),
+        )

@@ -1,0 +1,3 @@
+"""Monitoring models."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,3 @@
+"""Site payments models."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,3 @@
+"""Data queries models."""
+
+from django.db import models  # noqa: F401

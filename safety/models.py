@@ -1,0 +1,3 @@
+"""Safety models."""
+
+from django.db import models  # noqa: F401
