@@ -8,7 +8,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.exceptions import ApplicationError, PermissionDenied
+from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -52,6 +52,8 @@ def exception_handler(exc, context):
     """Every API error answers ``{"error": {"code", "message", "fields"}}``."""
     if isinstance(exc, PermissionDenied):
         return _error(exc.code, exc.message, exc.fields, status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, TransitionNotAllowed):
+        return _error(exc.code, exc.message, exc.fields, status.HTTP_409_CONFLICT)
     if isinstance(exc, ApplicationError):
         return _error(exc.code, exc.message, exc.fields, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):

@@ -32,3 +32,9 @@ class PermissionDenied(ApplicationError):
     """The actor may see the object but their role does not allow this action."""
 
     code = "permission_denied"
+
+
+class TransitionNotAllowed(ApplicationError):
+    """The record's current status does not allow this action (the API answers 409)."""
+
+    code = "invalid_transition"

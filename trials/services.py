@@ -11,7 +11,7 @@ from accounts.models import Organization, OrganizationKind, Role, User
 from accounts.selectors import organization_roles
 from core.audit import audit_context, require_reason
 from core.events import publish
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, TransitionNotAllowed
 from trials import access
 from trials.models import (
     STUDY_SITE_TRANSITIONS,
@@ -201,7 +201,7 @@ def study_site_transition(
     study_site = StudySite.objects.select_for_update().select_related("study").get(pk=study_site.pk)
     access.require("study_site.manage", access.study_site_roles(actor, study_site))
     if to_status not in STUDY_SITE_TRANSITIONS.get(study_site.status, ()):
-        raise ApplicationError(
+        raise TransitionNotAllowed(
             f"A {study_site.get_status_display().lower()} site cannot become {to_status}.",
             fields={"to_status": ["This change is not allowed."]},
         )

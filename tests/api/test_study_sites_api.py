@@ -137,15 +137,18 @@ def test_transition_moves_the_status_and_records_the_reason(api_client, tenant):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("to_status", ["enrolling", "paused"])
-def test_a_transition_that_is_not_allowed_is_a_400(api_client, tenant, to_status):
+@pytest.mark.parametrize(
+    ("to_status", "http_status"),
+    [("enrolling", 409), ("paused", 400)],  # not allowed from candidate / not a status at all
+)
+def test_a_transition_that_is_not_allowed_is_refused(api_client, tenant, to_status, http_status):
     api_client.force_login(tenant.pm)
 
     response = api_client.post(
         transition_url(tenant.study_site), {"to_status": to_status}, format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == http_status
     error_of(response)
     tenant.study_site.refresh_from_db()
     assert tenant.study_site.status == StudySiteStatus.CANDIDATE
