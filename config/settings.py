@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "accounts",
     "sites.apps.SitesConfig",
     "trials",
+    "feasibility",
+    "regulatory",
     "queries",
     "safety",
     "monitoring",

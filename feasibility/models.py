@@ -1,0 +1,3 @@
+"""Feasibility models."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,3 @@
+"""Regulatory documents models."""
+
+from django.db import models  # noqa: F401
