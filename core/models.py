@@ -51,6 +51,55 @@ class Signature(models.Model):
         return f"{self.printed_name} — {self.get_meaning_display()} — {self.signed_at:%Y-%m-%d %H:%M} UTC"
 
 
+class Delivery(models.TextChoices):
+    IN_APP = "in_app", "In the app only"
+    EMAIL = "email", "Email right away"
+    DIGEST = "digest", "One daily digest email"
+
+
+class NotificationPreference(models.Model):
+    """How one person wants one kind of notification; kind "*" covers every other kind."""
+
+    EVERY_OTHER_KIND = "*"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=60)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique"),
+            models.CheckConstraint(
+                condition=models.Q(delivery__in=Delivery.values),
+                name="notification_preference_delivery_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} → {self.delivery}"
+
+
+class NotificationDigest(models.Model):
+    """One digest email per person per day; the unique row makes the daily task idempotent."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_digests"
+    )
+    day = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "day"], name="notification_digest_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest for {self.recipient} on {self.day}"
+
+
 class Notification(models.Model):
     """One message to one person. The unique dedupe key makes sending idempotent: a retried
     task or a second beat finds the row and sends nothing."""
@@ -69,6 +118,14 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.EMAIL)
+    digest = models.ForeignKey(
+        NotificationDigest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -78,6 +135,11 @@ class Notification(models.Model):
                 fields=["recipient"],
                 condition=models.Q(read_at__isnull=True),
                 name="notification_unread_idx",
+            ),
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=models.Q(delivery="digest", digest__isnull=True),
+                name="notification_digest_due_idx",
             ),
         ]
 

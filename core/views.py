@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ApplicationError, PermissionDenied
-from core.models import Notification
-from core.notifications import notification_mark_read
+from core.models import Delivery, Notification, NotificationPreference
+from core.notifications import KINDS, notification_mark_read, notification_preference_set
 
 PAGE_SIZE = 25
 
@@ -63,3 +63,48 @@ def notification_read(request, notification_id: int):
 def notification_read_all(request):
     notification_mark_read(actor=request.user)
     return redirect("notification_list")
+
+
+@login_required
+def notification_preferences(request):
+    """Per kind: in the app only, email right away, or one daily digest email."""
+    received = (
+        Notification.objects.filter(recipient=request.user)
+        .order_by()
+        .values_list("kind", flat=True)
+        .distinct()
+    )
+    kinds = {kind: kind.replace(".", " ").replace("_", " ").capitalize() for kind in received}
+    kinds.update(KINDS)
+    rows = [(NotificationPreference.EVERY_OTHER_KIND, "Every kind not listed below")]
+    rows += sorted(kinds.items(), key=lambda item: item[1])
+    current = dict(
+        NotificationPreference.objects.filter(user=request.user).values_list("kind", "delivery")
+    )
+    if request.method == "POST":
+        known = {kind for kind, _ in rows}
+        errors = []
+        for kind in known:
+            wanted = request.POST.get(f"delivery-{kind}")
+            if wanted is None or current.get(kind) == wanted:
+                continue
+            if wanted not in Delivery.values:
+                errors.append(kind)
+                continue
+            notification_preference_set(actor=request.user, kind=kind, delivery=wanted)
+        if not errors:
+            from django.contrib import messages
+
+            messages.success(request, "Notification preferences saved.")
+            return redirect("notification_preferences")
+    return render(
+        request,
+        "core/notification_preferences.html",
+        {
+            "rows": [
+                (kind, label, current.get(kind, current.get("*", Delivery.EMAIL)))
+                for kind, label in rows
+            ],
+            "choices": Delivery.choices,
+        },
+    )
