@@ -220,6 +220,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StudyStatusEnum": "trials.models.StudyStatus",
         "StudySiteStatusEnum": "trials.models.StudySiteStatus",
+        "SubjectStatusEnum": "trials.models.SubjectStatus",
+        "SubjectVisitStatusEnum": "trials.models.SubjectVisitStatus",
         "RoleEnum": "accounts.models.Role",
         "OrganizationKindEnum": "accounts.models.OrganizationKind",
     },

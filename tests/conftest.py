@@ -100,3 +100,33 @@ def other_tenant(db) -> Tenant:
 
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def without_checklists(monkeypatch):
+    """Activation/close-out checklists with no providers: for tests of the bare lifecycle."""
+    from core import checklists
+
+    monkeypatch.setattr(
+        checklists, "_providers", {checklists.ACTIVATION: [], checklists.CLOSE_OUT: []}
+    )
+
+
+@pytest.fixture
+def checklist_item(monkeypatch):
+    """Register a throw-away checklist provider for one test: checklist_item(list, key, label,
+    done)."""
+    from core import checklists
+
+    monkeypatch.setattr(
+        checklists, "_providers", {name: list(v) for name, v in checklists._providers.items()}
+    )
+
+    def add(checklist: str, key: str, label: str, done: bool = False) -> None:
+        checklists.register(
+            checklist,
+            f"test-{key}",
+            lambda study_site: [checklists.ChecklistItem(key, label, done=done)],
+        )
+
+    return add

@@ -44,6 +44,12 @@ ACTIONS: dict[str, frozenset[str]] = {
     "study_site.manage": frozenset({Role.ADMIN, Role.PROJECT_MANAGER, LEAD}),
     "study_site.update_profile": frozenset({Role.SITE_ADMIN, Role.COORDINATOR}),
     "milestone.record": frozenset({Role.ADMIN, Role.PROJECT_MANAGER, LEAD, Role.CRA}),
+    # The enrollment log and subject visits: only the site's own people write them.
+    "subject.register": SITE_ROLES,
+    "subject.transition": SITE_ROLES,
+    "subject.correct": SITE_ROLES,
+    "subject_visit.record": SITE_ROLES,
+    "subject_visit.correct": SITE_ROLES,
 }
 
 

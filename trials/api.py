@@ -4,18 +4,29 @@ writes through trials.services; the access rule is trials.access."""
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.api import AuditContextMixin
 from core.api import ErrorSerializer
-from trials import access
-from trials.models import Study, StudySite
-from trials.selectors import study_get, study_list, study_site_get, study_site_list
+from trials import access, metrics
+from trials.metrics import site_org_ids
+from trials.models import Study, StudySite, Subject, SubjectVisit
+from trials.selectors import (
+    study_get,
+    study_list,
+    study_site_get,
+    study_site_list,
+    subject_get,
+    subject_log,
+    subject_visit_get,
+    subject_visit_list,
+)
 from trials.serializers import (
     STUDY_ORDERING,
     STUDY_SITE_ORDERING,
+    EnrollmentMetricsSerializer,
     StudyCreateInputSerializer,
     StudyFilterSerializer,
     StudyOutputSerializer,
@@ -23,8 +34,26 @@ from trials.serializers import (
     StudySiteOutputSerializer,
     StudySiteTransitionInputSerializer,
     StudyUpdateInputSerializer,
+    SubjectCreateInputSerializer,
+    SubjectFilterSerializer,
+    SubjectOutputSerializer,
+    SubjectTransitionInputSerializer,
+    SubjectVisitCompleteInputSerializer,
+    SubjectVisitCorrectInputSerializer,
+    SubjectVisitFilterSerializer,
+    SubjectVisitMissInputSerializer,
+    SubjectVisitOutputSerializer,
 )
-from trials.services import study_create, study_site_transition, study_update
+from trials.services import (
+    study_create,
+    study_site_transition,
+    study_update,
+    subject_register,
+    subject_transition,
+    subject_visit_complete,
+    subject_visit_correct,
+    subject_visit_miss,
+)
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input or a rule refused it."),
@@ -191,3 +220,171 @@ class StudySiteViewSet(AuditContextMixin, viewsets.GenericViewSet):
             actor=request.user, study_site=study_site, **serializer.validated_data
         )
         return Response(StudySiteOutputSerializer(self._get_with_counts(study_site.pk)).data)
+
+
+# --- enrollment metrics on studies and study-sites -------------------------------------------
+
+
+@extend_schema(
+    tags=["studies"],
+    responses={200: EnrollmentMetricsSerializer, 404: ERRORS[404]},
+    description="Screened, enrolled, screen-failure rate, enrolled vs target over time and "
+    "enrollment by demographic category against the study's diversity goals, over the "
+    "study-sites you can see. Outside the site, groups under 5 are suppressed (count null).",
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def study_enrollment_metrics(request, study_id=None):
+    study = study_get(actor=request.user, study_id=study_id)
+    data = metrics.study_enrollment(actor=request.user, study=study)
+    return Response(EnrollmentMetricsSerializer(data).data)
+
+
+@extend_schema(
+    tags=["study-sites"],
+    responses={200: EnrollmentMetricsSerializer, 404: ERRORS[404]},
+    description="Enrollment metrics of one study-site (see the study endpoint).",
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def study_site_enrollment_metrics(request, study_site_id=None):
+    study_site = study_site_get(actor=request.user, study_site_id=study_site_id)
+    data = metrics.study_site_enrollment(actor=request.user, study_site=study_site)
+    return Response(EnrollmentMetricsSerializer(data).data)
+
+
+# --- subjects ---------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["subjects"])
+class SubjectViewSet(AuditContextMixin, viewsets.GenericViewSet):
+    """The enrollment log: subjects (pseudonymous ids only) of the study-sites you can see.
+    Only the site's own staff register subjects and change their status."""
+
+    serializer_class = SubjectOutputSerializer
+    permission_classes = [IsAuthenticated, ReadOnlyRolesCannotWrite]
+    filter_backends: list = []
+    lookup_url_kwarg = "subject_id"
+
+    def get_queryset(self) -> QuerySet[Subject]:
+        filters = _query_filters(self.request, SubjectFilterSerializer)
+        return subject_log(actor=self.request.user, filters=filters)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "site_org_ids": site_org_ids(self.request.user)}
+
+    def _out(self, subject_id) -> dict:
+        subject = subject_log(actor=self.request.user).get(pk=subject_id)
+        return SubjectOutputSerializer(subject, context=self.get_serializer_context()).data
+
+    @extend_schema(
+        parameters=[SubjectFilterSerializer],
+        responses={200: SubjectOutputSerializer(many=True), 400: ERRORS[400]},
+    )
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(
+            SubjectOutputSerializer(page, many=True, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(responses={200: SubjectOutputSerializer, 404: ERRORS[404]})
+    def retrieve(self, request, subject_id=None):
+        subject = subject_get(actor=request.user, subject_id=subject_id)
+        return Response(self._out(subject.pk))
+
+    @extend_schema(
+        request=SubjectCreateInputSerializer,
+        responses={201: SubjectOutputSerializer, **ERRORS},
+        description="Register a subject at screening; the id comes from the study's pattern.",
+    )
+    def create(self, request):
+        serializer = SubjectCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        study_site = study_site_get(actor=request.user, study_site_id=data.pop("study_site"))
+        subject = subject_register(actor=request.user, study_site=study_site, **data)
+        return Response(self._out(subject.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=SubjectTransitionInputSerializer,
+        responses={200: SubjectOutputSerializer, 409: ERRORS[400], **ERRORS},
+        description="screening → enrolled (schedules the visits) | screen_failed (reason); "
+        "enrolled → completed | withdrawn (reason).",
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, subject_id=None):
+        subject = subject_get(actor=request.user, subject_id=subject_id)
+        serializer = SubjectTransitionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subject_transition(actor=request.user, subject=subject, **serializer.validated_data)
+        return Response(self._out(subject.pk))
+
+
+@extend_schema(tags=["subject-visits"])
+class SubjectVisitViewSet(AuditContextMixin, viewsets.GenericViewSet):
+    """Scheduled visits of the subjects you can see; the site records them."""
+
+    serializer_class = SubjectVisitOutputSerializer
+    permission_classes = [IsAuthenticated, ReadOnlyRolesCannotWrite]
+    filter_backends: list = []
+    lookup_url_kwarg = "subject_visit_id"
+
+    def get_queryset(self) -> QuerySet[SubjectVisit]:
+        filters = _query_filters(self.request, SubjectVisitFilterSerializer)
+        return subject_visit_list(actor=self.request.user, filters=filters)
+
+    def _out(self, visit_id) -> dict:
+        visit = subject_visit_get(actor=self.request.user, subject_visit_id=visit_id)
+        return SubjectVisitOutputSerializer(visit).data
+
+    @extend_schema(
+        parameters=[SubjectVisitFilterSerializer],
+        responses={200: SubjectVisitOutputSerializer(many=True), 400: ERRORS[400]},
+    )
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(SubjectVisitOutputSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: SubjectVisitOutputSerializer, 404: ERRORS[404]})
+    def retrieve(self, request, subject_visit_id=None):
+        return Response(self._out(subject_visit_id))
+
+    @extend_schema(
+        request=SubjectVisitCompleteInputSerializer,
+        responses={200: SubjectVisitOutputSerializer, 409: ERRORS[400], **ERRORS},
+        description="Record a scheduled visit as completed; a date outside the window flags "
+        "it out of window (protocol deviation).",
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, subject_visit_id=None):
+        visit = subject_visit_get(actor=request.user, subject_visit_id=subject_visit_id)
+        serializer = SubjectVisitCompleteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subject_visit_complete(actor=request.user, subject_visit=visit, **serializer.validated_data)
+        return Response(self._out(visit.pk))
+
+    @extend_schema(
+        request=SubjectVisitMissInputSerializer,
+        responses={200: SubjectVisitOutputSerializer, 409: ERRORS[400], **ERRORS},
+        description="Record that a scheduled visit did not take place.",
+    )
+    @action(detail=True, methods=["post"])
+    def missed(self, request, subject_visit_id=None):
+        visit = subject_visit_get(actor=request.user, subject_visit_id=subject_visit_id)
+        serializer = SubjectVisitMissInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subject_visit_miss(actor=request.user, subject_visit=visit, **serializer.validated_data)
+        return Response(self._out(visit.pk))
+
+    @extend_schema(
+        request=SubjectVisitCorrectInputSerializer,
+        responses={200: SubjectVisitOutputSerializer, 409: ERRORS[400], **ERRORS},
+        description="Correct a recorded visit, with a reason kept in the audit trail.",
+    )
+    @action(detail=True, methods=["post"])
+    def correct(self, request, subject_visit_id=None):
+        visit = subject_visit_get(actor=request.user, subject_visit_id=subject_visit_id)
+        serializer = SubjectVisitCorrectInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subject_visit_correct(actor=request.user, subject_visit=visit, **serializer.validated_data)
+        return Response(self._out(visit.pk))

@@ -2,7 +2,17 @@ from django import forms
 
 from accounts.models import Organization, OrganizationKind
 from core.forms import StyledForm
-from trials.models import Phase, StudySiteStatus, StudyStatus
+from trials.models import (
+    AgeBand,
+    Ethnicity,
+    Phase,
+    Race,
+    Sex,
+    StudySiteStatus,
+    StudyStatus,
+    SubjectStatus,
+    SubjectVisitStatus,
+)
 
 
 class StudyFilterForm(StyledForm):
@@ -68,6 +78,10 @@ class VisitDefinitionForm(StyledForm):
 class StudySiteTransitionForm(StyledForm):
     to_status = forms.ChoiceField(label="New status", choices=StudySiteStatus.choices)
     reason = forms.CharField(label="Reason", max_length=300, required=False)
+    override = forms.BooleanField(
+        label="Override open checklist items (study lead only; give the reason above)",
+        required=False,
+    )
 
 
 class AssignCRAForm(StyledForm):
@@ -76,3 +90,102 @@ class AssignCRAForm(StyledForm):
     def __init__(self, *args, cras=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cra"].queryset = cras
+
+
+# --- enrollment log and subject visits ---------------------------------------------------
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _date_field(label: str, **kwargs) -> forms.DateField:
+    return forms.DateField(label=label, widget=DATE_WIDGET, **kwargs)
+
+
+class SubjectLogFilterForm(StyledForm):
+    q = forms.CharField(label="Subject id", required=False, max_length=30)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *SubjectStatus.choices]
+    )
+    ordering = forms.ChoiceField(
+        label="Sort",
+        required=False,
+        choices=[
+            ("subject", "Subject id"),
+            ("-screening_date", "Screened (newest first)"),
+            ("screening_date", "Screened (oldest first)"),
+            ("-enrollment_date", "Enrolled (newest first)"),
+            ("next_visit", "Next visit due"),
+            ("status", "Status"),
+        ],
+    )
+
+
+class SubjectRegisterForm(StyledForm):
+    """Screening registration. The subject id comes from the study's pattern; there is no
+    field for a name, birth date or any other direct identifier."""
+
+    screening_date = _date_field("Screening date")
+    consent_date = _date_field("Consent signed on", help_text="On or before the screening date.")
+    consent_version = forms.CharField(
+        label="Consent form version", max_length=30, help_text="As printed on the form, e.g. v3.0"
+    )
+    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, initial=Sex.NOT_REPORTED)
+    age_band = forms.ChoiceField(
+        label="Age band", choices=AgeBand.choices, initial=AgeBand.NOT_REPORTED
+    )
+    race = forms.ChoiceField(label="Race", choices=Race.choices, initial=Race.NOT_REPORTED)
+    ethnicity = forms.ChoiceField(
+        label="Ethnicity", choices=Ethnicity.choices, initial=Ethnicity.NOT_REPORTED
+    )
+
+
+class SubjectCorrectForm(SubjectRegisterForm):
+    reason = forms.CharField(
+        label="Reason for the correction", max_length=300, help_text="Kept in the audit trail."
+    )
+
+
+class SubjectTransitionForm(StyledForm):
+    to_status = forms.ChoiceField(label="New status", choices=SubjectStatus.choices)
+    enrollment_date = _date_field(
+        "Enrollment date", required=False, help_text="When enrolling; today if left empty."
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        required=False,
+        help_text="Required for a screen failure or withdrawal. No names or birth dates.",
+    )
+
+
+class SubjectVisitRecordForm(StyledForm):
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=[
+            (SubjectVisitStatus.COMPLETED, "Completed"),
+            (SubjectVisitStatus.MISSED, "Missed"),
+        ],
+    )
+    actual_date = _date_field("Visit date", required=False)
+    deviation_note = forms.CharField(
+        label="Protocol deviation note",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What happened, if the visit was out of window or missed.",
+    )
+    confirm_out_of_window = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class SubjectVisitCorrectForm(StyledForm):
+    status = forms.ChoiceField(label="Corrected outcome", choices=SubjectVisitStatus.choices)
+    actual_date = _date_field("Visit date", required=False)
+    deviation_note = forms.CharField(
+        label="Protocol deviation note",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    reason = forms.CharField(
+        label="Reason for the correction", max_length=300, help_text="Kept in the audit trail."
+    )

@@ -326,16 +326,41 @@ class Subject(models.Model):
                 name="subject_consent_before_screening",
             ),
         ]
-        indexes = [models.Index(fields=["study_site", "status"])]
+        indexes = [
+            models.Index(fields=["study_site", "status"]),
+            models.Index(fields=["study_site", "enrollment_date"]),
+        ]
 
     def __str__(self) -> str:
         return self.subject_identifier
+
+    def get_absolute_url(self) -> str:
+        return reverse("subject_detail", kwargs={"subject_id": self.pk})
 
 
 class SubjectVisitStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     COMPLETED = "completed", "Completed"
     MISSED = "missed", "Missed"
+
+
+# Recording a visit: scheduled → completed | missed. Corrections (with a reason) may move a
+# recorded visit to any other status, e.g. a completed visit entered on the wrong subject back
+# to scheduled, or a visit marked missed that did take place to completed.
+SUBJECT_VISIT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    SubjectVisitStatus.SCHEDULED: (SubjectVisitStatus.COMPLETED, SubjectVisitStatus.MISSED),
+    SubjectVisitStatus.COMPLETED: (),
+    SubjectVisitStatus.MISSED: (),
+}
+SUBJECT_VISIT_CORRECTIONS: dict[str, tuple[str, ...]] = {
+    SubjectVisitStatus.SCHEDULED: (),
+    SubjectVisitStatus.COMPLETED: (
+        SubjectVisitStatus.COMPLETED,
+        SubjectVisitStatus.MISSED,
+        SubjectVisitStatus.SCHEDULED,
+    ),
+    SubjectVisitStatus.MISSED: (SubjectVisitStatus.COMPLETED, SubjectVisitStatus.SCHEDULED),
+}
 
 
 @pghistory.track()
@@ -353,7 +378,12 @@ class SubjectVisit(models.Model):
     status = models.CharField(
         max_length=10, choices=SubjectVisitStatus.choices, default=SubjectVisitStatus.SCHEDULED
     )
-    out_of_window = models.BooleanField(default=False)
+    out_of_window = models.BooleanField(
+        default=False, help_text="Set automatically when the actual date is outside the window"
+    )
+    deviation_note = models.TextField(
+        blank=True, help_text="Protocol-deviation note for a visit done out of window"
+    )
 
     class Meta:
         triggers = [protect_delete("subject_visit")]
@@ -372,6 +402,10 @@ class SubjectVisit(models.Model):
                 condition=~Q(status="completed") | Q(actual_date__isnull=False),
                 name="subject_visit_completed_has_date",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(actual_date__isnull=True),
+                name="subject_visit_scheduled_has_no_date",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "target_date"]),
@@ -379,6 +413,9 @@ class SubjectVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.definition.code}"
+
+    def is_outside_window(self, actual_date) -> bool:
+        return not (self.window_start <= actual_date <= self.window_end)
 
 
 class MilestoneKind(models.TextChoices):

@@ -7,11 +7,19 @@ from accounts.models import ROLES_BY_KIND, Organization, OrganizationKind
 from accounts.selectors import organization_roles
 from trials.models import (
     STUDY_SITE_TRANSITIONS,
+    AgeBand,
+    Ethnicity,
     Phase,
+    Race,
+    Sex,
     Study,
     StudySite,
     StudySiteStatus,
     StudyStatus,
+    Subject,
+    SubjectStatus,
+    SubjectVisit,
+    SubjectVisitStatus,
 )
 
 MAX_INT = 2_147_483_647  # PostgreSQL integer column
@@ -243,3 +251,214 @@ class StudySiteTransitionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=500, required=False, allow_blank=True, help_text="Recorded in the audit trail"
     )
+
+
+# --- subjects and subject visits -----------------------------------------------------------
+
+SUBJECT_ORDERING_CHOICES = _ordering_choices(
+    ("subject", "status", "screening_date", "enrollment_date", "next_visit")
+)
+SUBJECT_VISIT_ORDERING_CHOICES = _ordering_choices(
+    ("target_date", "actual_date", "status", "subject")
+)
+
+
+class SubjectFilterSerializer(serializers.Serializer):
+    study_site = serializers.IntegerField(required=False, min_value=1, help_text="Study-site id")
+    study = serializers.IntegerField(required=False, min_value=1, help_text="Study id")
+    status = serializers.ChoiceField(choices=SubjectStatus.choices, required=False)
+    q = serializers.CharField(required=False, max_length=30, help_text="Part of the subject id")
+    ordering = serializers.ChoiceField(
+        choices=SUBJECT_ORDERING_CHOICES,
+        required=False,
+        help_text="Sort by this field; a leading '-' sorts descending.",
+    )
+
+
+class SubjectStudySiteSerializer(serializers.ModelSerializer):
+    study = serializers.IntegerField(source="study_id", read_only=True)
+
+    class Meta:
+        model = StudySite
+        fields = ["id", "study", "site_number"]
+        read_only_fields = fields
+
+
+class SubjectOutputSerializer(serializers.ModelSerializer):
+    """Pseudonymous: no names or birth dates exist. Demographic categories are shown only to
+    the site's own staff (everyone else sees them in aggregate, in the enrollment metrics)."""
+
+    study_site = SubjectStudySiteSerializer(read_only=True)
+    visit_count = serializers.IntegerField(read_only=True)
+    completed_visit_count = serializers.IntegerField(read_only=True)
+    next_visit_date = serializers.DateField(read_only=True, allow_null=True)
+    demographics = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Subject
+        fields = [
+            "id",
+            "subject_identifier",
+            "study_site",
+            "status",
+            "screening_date",
+            "consent_date",
+            "consent_version",
+            "enrollment_date",
+            "status_reason",
+            "visit_count",
+            "completed_visit_count",
+            "next_visit_date",
+            "demographics",
+        ]
+        read_only_fields = fields
+
+    def get_demographics(self, subject) -> dict | None:
+        if subject.study_site.site_id not in self.context.get("site_org_ids", ()):
+            return None
+        return {f: getattr(subject, f) for f in ("sex", "age_band", "race", "ethnicity")}
+
+
+class SubjectCreateInputSerializer(serializers.Serializer):
+    study_site = serializers.IntegerField(min_value=1, help_text="Study-site id")
+    screening_date = serializers.DateField()
+    consent_date = serializers.DateField()
+    consent_version = serializers.CharField(max_length=30)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, default=Sex.NOT_REPORTED)
+    age_band = serializers.ChoiceField(
+        choices=AgeBand.choices, required=False, default=AgeBand.NOT_REPORTED
+    )
+    race = serializers.ChoiceField(choices=Race.choices, required=False, default=Race.NOT_REPORTED)
+    ethnicity = serializers.ChoiceField(
+        choices=Ethnicity.choices, required=False, default=Ethnicity.NOT_REPORTED
+    )
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Not accepted: subjects carry no direct identifiers."] for name in unknown}
+            )
+        return attrs
+
+
+class SubjectTransitionInputSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(
+        choices=SubjectStatus.choices,
+        help_text="The service refuses a change SUBJECT_TRANSITIONS does not allow (409)",
+    )
+    reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text="Required for screen_failed and withdrawn",
+    )
+    enrollment_date = serializers.DateField(
+        required=False, allow_null=True, help_text="When enrolling; today if left out"
+    )
+
+
+class SubjectVisitFilterSerializer(serializers.Serializer):
+    subject = serializers.IntegerField(required=False, min_value=1, help_text="Subject id")
+    study_site = serializers.IntegerField(required=False, min_value=1, help_text="Study-site id")
+    status = serializers.ChoiceField(choices=SubjectVisitStatus.choices, required=False)
+    out_of_window = serializers.BooleanField(required=False, allow_null=True, default=None)
+    due_from = serializers.DateField(required=False, help_text="Target date on or after")
+    due_to = serializers.DateField(required=False, help_text="Target date on or before")
+    ordering = serializers.ChoiceField(choices=SUBJECT_VISIT_ORDERING_CHOICES, required=False)
+
+
+class SubjectVisitOutputSerializer(serializers.ModelSerializer):
+    subject = serializers.IntegerField(source="subject_id", read_only=True)
+    subject_identifier = serializers.CharField(source="subject.subject_identifier", read_only=True)
+    definition = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SubjectVisit
+        fields = [
+            "id",
+            "subject",
+            "subject_identifier",
+            "definition",
+            "target_date",
+            "window_start",
+            "window_end",
+            "actual_date",
+            "status",
+            "out_of_window",
+            "deviation_note",
+        ]
+        read_only_fields = fields
+
+    def get_definition(self, visit) -> dict:
+        d = visit.definition
+        return {"id": d.pk, "code": d.code, "name": d.name, "day_offset": d.day_offset}
+
+
+class SubjectVisitCompleteInputSerializer(serializers.Serializer):
+    actual_date = serializers.DateField()
+    deviation_note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class SubjectVisitMissInputSerializer(serializers.Serializer):
+    deviation_note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class SubjectVisitCorrectInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Kept in the audit trail")
+    status = serializers.ChoiceField(choices=SubjectVisitStatus.choices)
+    actual_date = serializers.DateField(required=False, allow_null=True)
+    deviation_note = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, allow_null=True
+    )
+
+
+# --- enrollment metrics --------------------------------------------------------------------
+
+
+class CategoryRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField(allow_null=True, help_text="null when suppressed (<5)")
+    percent = serializers.FloatField(allow_null=True)
+    goal = serializers.FloatField(allow_null=True)
+    behind_goal = serializers.BooleanField(allow_null=True)
+    suppressed = serializers.BooleanField()
+
+
+class DimensionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    rows = CategoryRowSerializer(many=True)
+
+
+class EnrollmentPointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    value = serializers.FloatField()
+
+
+class EnrollmentMetricsSerializer(serializers.Serializer):
+    screened = serializers.IntegerField()
+    in_screening = serializers.IntegerField()
+    enrolled = serializers.IntegerField(help_text="Ever enrolled (incl. completed, withdrawn)")
+    active = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    withdrawn = serializers.IntegerField()
+    screen_failed = serializers.IntegerField()
+    target = serializers.IntegerField()
+    screen_failure_rate = serializers.FloatField(allow_null=True)
+    percent_of_target = serializers.FloatField(allow_null=True)
+    behind_goal_count = serializers.IntegerField()
+    suppressed_small_cells = serializers.BooleanField()
+    goals = CategoryRowSerializer(many=True)
+    dimensions = DimensionSerializer(many=True)
+    series = serializers.SerializerMethodField()
+    per_site = serializers.ListField(child=serializers.DictField(), required=False)
+
+    def get_series(self, metrics) -> dict[str, list[dict]]:
+        if metrics.chart is None:
+            return {}
+        return {
+            s.css: [{"date": d.isoformat(), "value": v} for d, v in s.points]
+            for s in metrics.chart.series
+        }

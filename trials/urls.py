@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trials import views
+from trials import enrollment_views, views
 
 urlpatterns = [
     path("studies/", views.study_list, name="study_list"),
@@ -27,4 +27,47 @@ urlpatterns = [
         name="study_site_assign_cra",
     ),
     path("study-sites/<int:study_site_id>/audit/", views.study_site_audit, name="study_site_audit"),
+    # the enrollment log, subjects and their visits
+    path(
+        "study-sites/<int:study_site_id>/subjects/",
+        enrollment_views.subject_log,
+        name="subject_log",
+    ),
+    path(
+        "study-sites/<int:study_site_id>/subjects/export.csv",
+        enrollment_views.subject_log_export,
+        name="subject_log_export",
+    ),
+    path(
+        "study-sites/<int:study_site_id>/subjects/register/",
+        enrollment_views.subject_register,
+        name="subject_register",
+    ),
+    path(
+        "study-sites/<int:study_site_id>/enrollment/",
+        enrollment_views.study_site_enrollment,
+        name="study_site_enrollment",
+    ),
+    path(
+        "studies/<int:study_id>/enrollment/",
+        enrollment_views.study_enrollment,
+        name="study_enrollment",
+    ),
+    path("subjects/<int:subject_id>/", enrollment_views.subject_detail, name="subject_detail"),
+    path(
+        "subjects/<int:subject_id>/status/",
+        enrollment_views.subject_transition,
+        name="subject_transition",
+    ),
+    path(
+        "subjects/<int:subject_id>/correct/",
+        enrollment_views.subject_correct,
+        name="subject_correct",
+    ),
+    path("subjects/<int:subject_id>/audit/", enrollment_views.subject_audit, name="subject_audit"),
+    path(
+        "subject-visits/<int:subject_visit_id>/record/",
+        enrollment_views.subject_visit_record,
+        name="subject_visit_record",
+    ),
 ]

@@ -8,9 +8,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from accounts.selectors import organization_roles
+from core import checklists
 from core.audit import audit_trail
 from core.exceptions import ApplicationError, PermissionDenied
 from core.views import apply_error, forbidden, paginate
+from sites.models import SiteProfile
 from trials import access, selectors, services
 from trials.forms import (
     AssignCRAForm,
@@ -210,7 +212,14 @@ def _study_site_context(request, study_site, **forms_):
     ]
     transition_form = forms_.get("transition_form") or StudySiteTransitionForm(prefix="status")
     transition_form.fields["to_status"].choices = next_statuses
+    guarded = [
+        (value, label, checklists.items(checklist, study_site))
+        for value, label in next_statuses
+        if (checklist := services.checklist_for_transition(study_site.status, value))
+    ]
     return {
+        "checklists": guarded,
+        "site_profile": SiteProfile.objects.filter(organization_id=study_site.site_id).first(),
         "study_site": study_site,
         "roles": roles,
         "can_manage": can_manage,
@@ -248,6 +257,7 @@ def study_site_transition(request, study_site_id: int):
                 study_site=study_site,
                 to_status=form.cleaned_data["to_status"],
                 reason=form.cleaned_data["reason"],
+                override=form.cleaned_data["override"],
             )
         except PermissionDenied as error:
             return forbidden(request, error)

@@ -134,7 +134,7 @@ def test_pi_must_be_an_investigator_of_the_site(tenant):
 
 
 @pytest.mark.django_db
-def test_study_site_moves_only_along_allowed_transitions(tenant):
+def test_study_site_moves_only_along_allowed_transitions(tenant, without_checklists):
     with pytest.raises(ApplicationError):
         services.study_site_transition(
             actor=tenant.pm, study_site=tenant.study_site, to_status=StudySiteStatus.ENROLLING
@@ -165,7 +165,7 @@ def test_site_and_cra_cannot_change_site_status(tenant):
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(path=st.lists(st.sampled_from(StudySiteStatus.values), max_size=8))
-def test_any_sequence_of_requests_follows_the_state_machine(tenant, path):
+def test_any_sequence_of_requests_follows_the_state_machine(tenant, without_checklists, path):
     study_site = StudySite.objects.get(pk=tenant.study_site.pk)
     StudySite.objects.filter(pk=study_site.pk).update(status="candidate")
     current = "candidate"
@@ -252,3 +252,66 @@ def test_milestone_is_recorded_once_and_published_once(tenant, django_capture_on
             kind="cov",
             actual_date=dt.date(2999, 1, 1),
         )
+
+
+@pytest.mark.django_db
+def test_activation_waits_for_the_checklist_unless_a_lead_overrides(
+    tenant, without_checklists, checklist_item
+):
+    from pghistory.models import Events
+
+    checklist_item("activation", "agreement", "Clinical trial agreement signed")
+    for status in ("selected", "contracted"):
+        services.study_site_transition(
+            actor=tenant.pm, study_site=tenant.study_site, to_status=status
+        )
+    with pytest.raises(ApplicationError) as error:
+        services.study_site_transition(
+            actor=tenant.pm, study_site=tenant.study_site, to_status="activated"
+        )
+    assert "Clinical trial agreement signed" in error.value.message
+    with pytest.raises(ApplicationError):  # an override needs a reason
+        services.study_site_transition(
+            actor=tenant.pm, study_site=tenant.study_site, to_status="activated", override=True
+        )
+    with pytest.raises(PermissionDenied):  # a CRO admin who does not lead the study
+        services.study_site_transition(
+            actor=tenant.cro_admin,
+            study_site=tenant.study_site,
+            to_status="activated",
+            override=True,
+            reason="Sponsor instruction",
+        )
+    services.study_site_transition(
+        actor=tenant.pm,
+        study_site=tenant.study_site,
+        to_status="activated",
+        override=True,
+        reason="Agreement signed on paper, upload pending",
+    )
+    event = Events.objects.tracks(tenant.study_site).order_by("-pgh_created_at").first()
+    assert event.pgh_context["reason"].startswith("Override of open checklist items (agreement)")
+    assert "upload pending" in event.pgh_context["reason"]
+
+
+@pytest.mark.django_db
+def test_green_checklist_lets_the_site_activate(tenant, without_checklists, checklist_item):
+    checklist_item("activation", "irb", "IRB approval current", done=True)
+    for status in ("selected", "contracted", "activated"):
+        services.study_site_transition(
+            actor=tenant.pm, study_site=tenant.study_site, to_status=status
+        )
+    tenant.study_site.refresh_from_db()
+    assert tenant.study_site.status == "activated"
+
+
+@pytest.mark.django_db
+def test_dropping_a_candidate_needs_no_close_out_checklist(
+    tenant, without_checklists, checklist_item
+):
+    checklist_item("close_out", "x", "Never done")
+    services.study_site_transition(
+        actor=tenant.pm, study_site=tenant.study_site, to_status="closed"
+    )
+    tenant.study_site.refresh_from_db()
+    assert tenant.study_site.status == "closed"
