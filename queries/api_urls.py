@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from queries.api import DataQueryViewSet
+
+router = SimpleRouter(trailing_slash=True)
+router.register("data-queries", DataQueryViewSet, basename="api_data_query")
+
+urlpatterns = router.urls

@@ -4,3 +4,51 @@ from django.apps import AppConfig
 class QueriesConfig(AppConfig):
     name = "queries"
     verbose_name = "Data queries"
+
+    def ready(self) -> None:
+        from accounts.models import OrganizationKind, Role
+        from core import panels, schedules
+        from core.navigation import NavItem, register
+        from core.notifications import register_kind
+        from queries import panels as query_panels
+
+        register(
+            NavItem(
+                "Queries",
+                "data_query_list",
+                order=30,
+                active_for=frozenset(
+                    {"data_query_detail", "data_query_create", "data_query_import"}
+                ),
+            )
+        )
+        panels.register(
+            panels.Panel(
+                name="Queries to answer",
+                template="queries/panels/to_answer.html",
+                build=query_panels.to_answer,
+                order=20,
+                kinds=frozenset({OrganizationKind.SITE}),
+                roles=frozenset({Role.COORDINATOR, Role.INVESTIGATOR, Role.SITE_ADMIN}),
+                column="main",
+            )
+        )
+        panels.register(
+            panels.Panel(
+                name="Answered queries to review",
+                template="queries/panels/to_review.html",
+                build=query_panels.to_review,
+                order=20,
+                kinds=frozenset({OrganizationKind.CRO}),
+                roles=frozenset({Role.CRA, Role.DATA_MANAGER, Role.PROJECT_MANAGER}),
+                column="main",
+            )
+        )
+        register_kind("query.waiting_on_site", "Data queries waiting on your site (5+ days)")
+        register_kind("query.overdue", "Data queries overdue at your site (10+ days)")
+        register_kind("query.answer_to_review", "Answers to your data queries awaiting review")
+        schedules.register(
+            "queries-aging-reminders",
+            "queries.tasks.data_query_aging_reminders",
+            schedules.crontab(hour=7, minute=15),
+        )
