@@ -4,3 +4,73 @@ from django.apps import AppConfig
 class RegulatoryConfig(AppConfig):
     name = "regulatory"
     verbose_name = "Regulatory documents"
+
+    def ready(self) -> None:
+        from accounts.models import Role
+        from core import checklists, panels, schedules
+        from core.navigation import NavItem, register
+        from regulatory import checklists as regulatory_checklists
+        from regulatory import panels as regulatory_panels
+
+        register(
+            NavItem(
+                "Documents",
+                "document_overview",
+                order=25,
+                kinds=frozenset({"cro", "site", "sponsor"}),
+                active_for=frozenset(
+                    {
+                        "study_site_documents",
+                        "document_detail",
+                        "document_requirements",
+                        "study_site_activation",
+                        "study_site_close_out",
+                    }
+                ),
+            )
+        )
+        register(
+            NavItem(
+                "Document review",
+                "document_review_queue",
+                order=26,
+                kinds=frozenset({"cro"}),
+                roles=frozenset({Role.REGULATORY}),
+            )
+        )
+        panels.register(
+            panels.Panel(
+                "Documents expiring or rejected",
+                "regulatory/panels/site.html",
+                regulatory_panels.site_panel,
+                order=25,
+                kinds=frozenset({"site"}),
+            )
+        )
+        panels.register(
+            panels.Panel(
+                "Documents to review",
+                "regulatory/panels/review.html",
+                regulatory_panels.review_panel,
+                order=25,
+                kinds=frozenset({"cro"}),
+                roles=frozenset({Role.REGULATORY}),
+            )
+        )
+        schedules.register(
+            "regulatory-document-expiry",
+            "regulatory.tasks.document_expiry_reminders",
+            schedules.crontab(minute=30, hour=5),
+        )
+        checklists.register(
+            checklists.ACTIVATION,
+            "regulatory.documents",
+            regulatory_checklists.activation_items,
+            order=30,
+        )
+        checklists.register(
+            checklists.CLOSE_OUT,
+            "regulatory.documents",
+            regulatory_checklists.close_out_items,
+            order=30,
+        )

@@ -23,11 +23,18 @@ from tests.factories import (
 from trials.models import Study, StudySite, Subject, SubjectVisit, TeamRole
 
 
+@pytest.fixture(scope="session")
+def _media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def _email_and_eager_tasks(settings):
-    """Email goes to django.core.mail.outbox; tasks run eagerly (one test uses a real worker)."""
+def _email_and_eager_tasks(settings, _media_root):
+    """Email goes to django.core.mail.outbox; tasks run eagerly (one test uses a real worker);
+    uploaded files land in a temporary folder."""
     from config.celery import app
 
+    settings.MEDIA_ROOT = str(_media_root)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     app.conf.task_always_eager = True
     yield

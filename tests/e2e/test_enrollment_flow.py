@@ -1,9 +1,11 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
 from trials.models import Subject, SubjectVisitStatus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -11,7 +13,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_coordinator_screens_enrolls_and_completes_a_visit(live_server, page: Page, console_errors):
     call_command("seed_demo", "--force", verbosity=0)
-    today = dt.date.today()
+    # "Today" is the coordinator's day (dates in the future are refused in their time zone).
+    zone = User.objects.get(email="coordinator@lakeside.example").time_zone
+    today = dt.datetime.now(ZoneInfo(zone)).date()
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill("coordinator@lakeside.example")
     page.get_by_label("Password").fill("trialbridge-demo")
