@@ -226,6 +226,8 @@ SPECTACULAR_SETTINGS = {
         "FeasibilityRequestStatusEnum": "feasibility.models.RequestStatus",
         "FeasibilityQuestionnaireStatusEnum": "feasibility.models.QuestionnaireStatus",
         "FeasibilityProfileFieldEnum": "feasibility.models.ProfileField",
+        "InvoiceStatusEnum": "payments.models.InvoiceStatus",
+        "PaymentRunStatusEnum": "payments.models.PaymentRunStatus",
         "RoleEnum": "accounts.models.Role",
         "OrganizationKindEnum": "accounts.models.OrganizationKind",
     },

@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from payments.api import BudgetViewSet, EarningViewSet, InvoiceViewSet, PaymentRunViewSet
+
+router = SimpleRouter(trailing_slash=True)
+router.register("budgets", BudgetViewSet, basename="api_budget")
+router.register("earnings", EarningViewSet, basename="api_earning")
+router.register("invoices", InvoiceViewSet, basename="api_invoice")
+router.register("payment-runs", PaymentRunViewSet, basename="api_payment_run")
+
+urlpatterns = router.urls

@@ -4,3 +4,91 @@ from django.apps import AppConfig
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = "Site payments"
+
+    def ready(self) -> None:
+        from accounts.models import OrganizationKind, Role
+        from core import events, panels, schedules
+        from core.navigation import NavItem, register
+        from payments import handlers
+        from payments.panels import finance_queue_panel, site_payments_panel
+
+        events.subscribe("subject_visit.completed", handlers.on_subject_visit_completed)
+        events.subscribe("subject_visit.reverted", handlers.on_subject_visit_reverted)
+        events.subscribe("subject.screen_failed", handlers.on_subject_screen_failed)
+        events.subscribe("milestone.reached", handlers.on_milestone_reached)
+
+        register(
+            NavItem(
+                "Payments",
+                "payments_overview",
+                order=50,
+                kinds=frozenset({OrganizationKind.CRO, OrganizationKind.SITE}),
+                active_for=frozenset(
+                    {"payments_study_site", "payments_budget", "payments_budget_version_create"}
+                ),
+            )
+        )
+        register(
+            NavItem(
+                "Invoices",
+                "payments_invoice_list",
+                order=51,
+                kinds=frozenset({OrganizationKind.CRO, OrganizationKind.SITE}),
+                roles=frozenset(
+                    {
+                        Role.FINANCE,
+                        Role.FINANCE_APPROVER,
+                        Role.ADMIN,
+                        Role.COORDINATOR,
+                        Role.SITE_ADMIN,
+                        Role.INVESTIGATOR,
+                    }
+                ),
+                active_for=frozenset({"payments_invoice_detail", "payments_invoice_create"}),
+            )
+        )
+        register(
+            NavItem(
+                "Payment runs",
+                "payments_run_list",
+                order=52,
+                kinds=frozenset({OrganizationKind.CRO, OrganizationKind.SITE}),
+                roles=frozenset(
+                    {
+                        Role.FINANCE,
+                        Role.FINANCE_APPROVER,
+                        Role.ADMIN,
+                        Role.COORDINATOR,
+                        Role.SITE_ADMIN,
+                    }
+                ),
+                active_for=frozenset({"payments_run_detail", "payments_run_create"}),
+            )
+        )
+        panels.register(
+            panels.Panel(
+                "Finance queue",
+                "payments/panels/finance_queue.html",
+                finance_queue_panel,
+                order=20,
+                kinds=frozenset({OrganizationKind.CRO}),
+                roles=frozenset({Role.FINANCE, Role.FINANCE_APPROVER}),
+                column="main",
+            )
+        )
+        panels.register(
+            panels.Panel(
+                "Site payments",
+                "payments/panels/site_payments.html",
+                site_payments_panel,
+                order=40,
+                kinds=frozenset({OrganizationKind.SITE}),
+                roles=frozenset({Role.COORDINATOR, Role.SITE_ADMIN}),
+                column="side",
+            )
+        )
+        schedules.register(
+            "payments: payment reminders",
+            "payments.tasks.payment_reminders_send",
+            schedules.crontab(minute=30, hour=6),
+        )

@@ -1,0 +1,159 @@
+"""Invented demo data for site payments; called from dashboards.demo inside its transaction and
+audit context. Idempotent: a budget is created only where a study-site has none, invoices and
+runs only where it has none, and earnings accrue through the same at-most-once services the
+live events use."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Min
+
+from accounts.models import Role, User
+from payments import services
+from payments.models import Budget, Earning, PaymentRun, SiteInvoice
+from trials.models import (
+    Milestone,
+    StudySite,
+    StudySiteStatus,
+    Subject,
+    SubjectStatus,
+    SubjectVisit,
+    SubjectVisitStatus,
+)
+
+DEMO_PASSWORD = "trialbridge-demo"  # noqa: S105 - the published password of invented demo users
+VISIT_FEES = (Decimal("450.00"), Decimal("650.00"), Decimal("380.00"), Decimal("380.00"))
+ITEM_CAPS = {
+    "pharmacy": "350.00",
+    "procedure": "900.00",
+    "sae_reporting": "250.00",
+    "travel": "120.00",
+    "irb_fee": "2500.00",
+}
+
+
+def _person(organization_id: int, role: str) -> User | None:
+    return (
+        User.objects.filter(
+            memberships__organization_id=organization_id,
+            memberships__role=role,
+            memberships__is_active=True,
+        )
+        .order_by("email")
+        .first()
+    )
+
+
+def _budget(study_site: StudySite, finance: User, today: date) -> None:
+    first_screening = Subject.objects.filter(study_site=study_site).aggregate(
+        d=Min("screening_date")
+    )["d"]
+    effective = min(first_screening or today, today - timedelta(days=400))
+    definitions = list(study_site.study.visit_definitions.order_by("order", "day_offset"))
+    services.budget_version_create(
+        actor=finance,
+        study_site=study_site,
+        effective_date=effective,
+        reason="Signed clinical trial agreement (invented demo)",
+        holdback_percent=Decimal("10.00"),
+        payment_terms_days=45,
+        screen_failure_fee="200.00",
+        screen_failure_cap=5,
+        second_approval_threshold="2500.00",
+        visit_fees={d.pk: str(VISIT_FEES[i % len(VISIT_FEES)]) for i, d in enumerate(definitions)},
+        milestone_fees={"siv": "3000.00", "cov": "1500.00"},
+        item_caps=ITEM_CAPS,
+    )
+
+
+def _accrue(study_site: StudySite) -> None:
+    for visit_id in SubjectVisit.objects.filter(
+        subject__study_site=study_site, status=SubjectVisitStatus.COMPLETED
+    ).values_list("pk", flat=True):
+        services.earning_accrue_visit(subject_visit_id=visit_id)
+    for subject_id in Subject.objects.filter(
+        study_site=study_site, status=SubjectStatus.SCREEN_FAILED
+    ).values_list("pk", flat=True):
+        services.earning_accrue_screen_failure(subject_id=subject_id)
+    for milestone_id in Milestone.objects.filter(
+        study_site=study_site, actual_date__isnull=False
+    ).values_list("pk", flat=True):
+        services.earning_accrue_milestone(milestone_id=milestone_id)
+
+
+def _invoice(study_site, coordinator, lines, today):
+    invoice = services.invoice_create(actor=coordinator, study_site=study_site)
+    for category, days_ago, quantity, unit, text in lines:
+        services.invoice_line_add(
+            actor=coordinator,
+            invoice=invoice,
+            item_category=category,
+            service_date=today - timedelta(days=days_ago),
+            quantity=quantity,
+            unit_amount=unit,
+            description=text,
+        )
+    return services.invoice_submit(actor=coordinator, invoice=invoice)
+
+
+def seed(*, today: date) -> dict[str, int]:
+    study_sites = list(
+        StudySite.objects.filter(
+            study__protocol_number__in=["MER-CARD-301", "APX-DERM-210"],
+            status__in=[StudySiteStatus.ENROLLING, StudySiteStatus.ACTIVATED],
+        )
+        .select_related("study", "site")
+        .order_by("study__protocol_number", "site_number")
+    )
+    for study_site in study_sites:
+        finance = _person(study_site.study.cro_id, Role.FINANCE)
+        approver = _person(study_site.study.cro_id, Role.FINANCE_APPROVER)
+        coordinator = _person(study_site.site_id, Role.COORDINATOR)
+        if finance is None or coordinator is None:
+            continue
+        if not Budget.objects.filter(study_site=study_site).exists():
+            _budget(study_site, finance, today)
+        _accrue(study_site)
+        if not SiteInvoice.objects.filter(study_site=study_site).exists():
+            paid_invoice = _invoice(
+                study_site,
+                coordinator,
+                [
+                    ("pharmacy", 70, 2, "180.00", "IP storage and dispensing, months 1–2"),
+                    ("travel", 65, 3, "45.50", "Subject travel reimbursement"),
+                ],
+                today,
+            )
+            services.invoice_approve(actor=finance, invoice=paid_invoice, password=DEMO_PASSWORD)
+            _invoice(
+                study_site,
+                coordinator,
+                [("sae_reporting", 6, 1, "250.00", "Follow-up SAE report preparation")],
+                today,
+            )
+        if not PaymentRun.objects.filter(study_site=study_site).exists():
+            period_end = today - timedelta(days=40)
+            if Earning.objects.filter(study_site=study_site, event_date__lte=period_end).exists():
+                run = services.payment_run_build(
+                    actor=finance,
+                    study_site=study_site,
+                    period_start=period_end - timedelta(days=90),
+                    period_end=period_end,
+                )
+                # Lakeside's Meridian run is paid (a remittance to look at); the others wait
+                # for a finance approver.
+                if approver is not None and "Lakeside" in study_site.site.name:
+                    services.payment_run_approve(actor=approver, run=run, password=DEMO_PASSWORD)
+                    services.payment_run_mark_paid(
+                        actor=finance,
+                        run=run,
+                        payment_reference=f"DEMO-WIRE-{run.pk:05d}",
+                        payment_date=today - timedelta(days=30),
+                    )
+    ids = [ss.pk for ss in study_sites]
+    return {
+        "budgets": Budget.objects.filter(study_site_id__in=ids).count(),
+        "earnings": Earning.objects.filter(study_site_id__in=ids).count(),
+        "site invoices": SiteInvoice.objects.filter(study_site_id__in=ids).count(),
+        "payment runs": PaymentRun.objects.filter(study_site_id__in=ids).count(),
+    }

@@ -1,0 +1,312 @@
+"""Reads of site payments for pages and the API; every one starts from trials.access."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    DecimalField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from payments.models import (
+    BudgetVersion,
+    Earning,
+    EarningKind,
+    Fee,
+    InvoiceLine,
+    InvoiceStatus,
+    PaymentRun,
+    PaymentRunLine,
+    PaymentRunStatus,
+    SiteInvoice,
+)
+from trials import access
+from trials.models import StudySite
+
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+REVIEW_STATUSES = (InvoiceStatus.SUBMITTED, InvoiceStatus.AWAITING_SECOND_APPROVAL)
+APPROVED_STATUSES = (InvoiceStatus.APPROVED, InvoiceStatus.PAID)
+
+
+def _sum(queryset: QuerySet, field: str) -> Coalesce:
+    """A correlated ``SUM`` as one subquery column (no join fan-out between the sums)."""
+    summed = queryset.order_by().values("grouped").annotate(total=Sum(field)).values("total")
+    return Coalesce(Subquery(summed, output_field=MONEY), Value(Decimal(0)), output_field=MONEY)
+
+
+def payment_summary_list(*, actor: User, filters: dict | None = None) -> QuerySet[StudySite]:
+    """Every visible study-site with a budget, with what it earned, invoiced, got approved,
+    was paid, has withheld and is still owed — one SQL query whatever the size."""
+    filters = filters or {}
+    site = OuterRef("pk")
+    earnings = (
+        Earning.objects.filter(study_site=site)
+        .exclude(kind=EarningKind.HOLDBACK_RELEASE)
+        .annotate(grouped=F("study_site_id"))
+    )
+    invoices = SiteInvoice.objects.filter(study_site=site).annotate(grouped=F("study_site_id"))
+    paid_lines = PaymentRunLine.objects.filter(
+        run__study_site=site, run__status=PaymentRunStatus.PAID
+    ).annotate(grouped=F("run__study_site_id"))
+    queryset = (
+        access.visible_study_sites(actor)
+        .filter(budget__isnull=False)
+        .select_related("study", "study__cro", "site", "budget")
+        .annotate(
+            earned=_sum(earnings, "amount"),
+            invoiced=_sum(
+                invoices.exclude(status__in=[InvoiceStatus.DRAFT, InvoiceStatus.REJECTED]),
+                "total",
+            ),
+            approved=_sum(invoices.filter(status__in=APPROVED_STATUSES), "total"),
+            paid_net=_sum(paid_lines, "net"),
+            held_gross=_sum(paid_lines, "holdback"),
+            released=_sum(paid_lines.filter(earning__kind=EarningKind.HOLDBACK_RELEASE), "gross"),
+        )
+        .annotate(
+            held=F("held_gross") - F("released"),
+            outstanding=F("earned")
+            + F("approved")
+            - F("paid_net")
+            - F("held_gross")
+            + F("released"),
+        )
+        .order_by("study__cro__name", "study__protocol_number", "site_number")
+    )
+    if filters.get("study"):
+        queryset = queryset.filter(study_id=filters["study"])
+    if filters.get("q"):
+        term = filters["q"]
+        queryset = queryset.filter(
+            Q(study__protocol_number__icontains=term) | Q(site__name__icontains=term)
+        )
+    sort = filters.get("sort")
+    if sort in {"outstanding", "-outstanding", "earned", "-earned", "held", "-held"}:
+        queryset = queryset.order_by(sort, "pk")
+    return queryset
+
+
+def payment_summary_get(*, actor: User, study_site_id) -> StudySite:
+    study_site = access.get_visible_or_404(
+        StudySite.objects.select_related("study", "study__cro", "study__sponsor", "site"),
+        actor,
+        study_site_id,
+    )
+    summary = payment_summary_list(actor=actor).filter(pk=study_site.pk).first()
+    return summary or study_site
+
+
+def study_site_get(*, actor: User, study_site_id) -> StudySite:
+    return access.get_visible_or_404(
+        StudySite.objects.select_related("study", "study__cro", "study__sponsor", "site"),
+        actor,
+        study_site_id,
+    )
+
+
+def budget_version_list(*, actor: User, study_site: StudySite) -> QuerySet[BudgetVersion]:
+    return (
+        access.scope(BudgetVersion.objects.filter(budget__study_site=study_site), actor)
+        .select_related("budget", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "fees",
+                queryset=Fee.objects.select_related("visit_definition").order_by(
+                    "kind", "visit_definition__order", "milestone_kind", "item_category"
+                ),
+            )
+        )
+        .order_by("-effective_date", "-number")
+    )
+
+
+def budget_list(*, actor: User, filters: dict | None = None) -> QuerySet[BudgetVersion]:
+    """The current (latest) version of each visible budget, for the API."""
+    filters = filters or {}
+    queryset = (
+        access.scope(BudgetVersion.objects.all(), actor)
+        .select_related("budget", "budget__study_site", "budget__study_site__study")
+        .prefetch_related(Prefetch("fees", queryset=Fee.objects.select_related("visit_definition")))
+    )
+    if filters.get("study_site"):
+        queryset = queryset.filter(budget__study_site_id=filters["study_site"])
+    return queryset.order_by("budget__study_site_id", "-effective_date", "-number")
+
+
+@dataclass
+class AgedItem:
+    """An unpaid item with its age against the payment terms."""
+
+    due_date: date
+    days_overdue: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_overdue > 0
+
+
+def _age(event_date: date, terms: int, today: date) -> AgedItem:
+    due = event_date + timedelta(days=terms)
+    return AgedItem(due_date=due, days_overdue=max((today - due).days, 0))
+
+
+def earning_list(
+    *, actor: User, study_site: StudySite | None = None, filters: dict | None = None
+) -> QuerySet[Earning]:
+    filters = filters or {}
+    queryset = access.scope(Earning.objects.all(), actor).select_related(
+        "study_site",
+        "study_site__study",
+        "budget_version",
+        "run_line",
+        "run_line__run",
+    )
+    if study_site is not None:
+        queryset = queryset.filter(study_site=study_site)
+    if filters.get("study_site"):
+        queryset = queryset.filter(study_site_id=filters["study_site"])
+    if filters.get("kind"):
+        queryset = queryset.filter(kind=filters["kind"])
+    if filters.get("unpaid"):
+        queryset = queryset.exclude(run_line__run__status=PaymentRunStatus.PAID)
+    return queryset.order_by("-event_date", "-pk")
+
+
+def with_aging(earnings, *, today: date | None = None) -> list:
+    """Attach ``aging`` (due date, days overdue) to every earning not paid yet."""
+    today = today or timezone.localdate()
+    rows = list(earnings)
+    for earning in rows:
+        run_line = getattr(earning, "run_line", None) if hasattr(earning, "run_line") else None
+        paid = run_line is not None and run_line.run.status == PaymentRunStatus.PAID
+        terms = earning.budget_version.payment_terms_days if earning.budget_version else 30
+        earning.payment = run_line.run if run_line is not None else None
+        earning.aging = None if paid else _age(earning.event_date, terms, today)
+    return rows
+
+
+def invoice_list(*, actor: User, filters: dict | None = None) -> QuerySet[SiteInvoice]:
+    filters = filters or {}
+    queryset = access.scope(SiteInvoice.objects.all(), actor).select_related(
+        "study_site",
+        "study_site__study",
+        "study_site__study__cro",
+        "study_site__site",
+        "submitted_by",
+    )
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("study_site"):
+        queryset = queryset.filter(study_site_id=filters["study_site"])
+    if filters.get("to_review"):
+        queryset = queryset.filter(status__in=REVIEW_STATUSES)
+    sort = filters.get("sort")
+    if sort in {"total", "-total", "submitted_at", "-submitted_at", "number", "-number"}:
+        return queryset.order_by(sort, "pk")
+    return queryset.order_by("-created_at", "-pk")
+
+
+def invoice_get(*, actor: User, invoice_id) -> SiteInvoice:
+    return access.get_visible_or_404(
+        SiteInvoice.objects.select_related(
+            "study_site",
+            "study_site__study",
+            "study_site__study__cro",
+            "study_site__site",
+            "created_by",
+            "submitted_by",
+            "first_approved_by",
+            "approved_by",
+            "reviewed_by",
+        ),
+        actor,
+        invoice_id,
+    )
+
+
+def invoice_line_list(*, actor: User, invoice: SiteInvoice) -> QuerySet[InvoiceLine]:
+    return (
+        access.scope(InvoiceLine.objects.filter(invoice=invoice), actor)
+        .select_related("run_line", "run_line__run")
+        .order_by("service_date", "pk")
+    )
+
+
+def invoice_line_get(*, actor: User, invoice_line_id) -> InvoiceLine:
+    return access.get_visible_or_404(
+        InvoiceLine.objects.select_related("invoice"), actor, invoice_line_id
+    )
+
+
+def payment_run_list(*, actor: User, filters: dict | None = None) -> QuerySet[PaymentRun]:
+    filters = filters or {}
+    queryset = access.scope(PaymentRun.objects.all(), actor).select_related(
+        "study_site",
+        "study_site__study",
+        "study_site__study__cro",
+        "study_site__site",
+        "prepared_by",
+        "approved_by",
+    )
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("study_site"):
+        queryset = queryset.filter(study_site_id=filters["study_site"])
+    sort = filters.get("sort")
+    if sort in {"net", "-net", "created_at", "-created_at", "period_end", "-period_end"}:
+        return queryset.order_by(sort, "pk")
+    return queryset.order_by("-created_at", "-pk")
+
+
+def payment_run_get(*, actor: User, payment_run_id) -> PaymentRun:
+    return access.get_visible_or_404(
+        PaymentRun.objects.select_related(
+            "study_site",
+            "study_site__study",
+            "study_site__study__cro",
+            "study_site__site",
+            "prepared_by",
+            "approved_by",
+            "paid_by",
+        ),
+        actor,
+        payment_run_id,
+    )
+
+
+def payment_run_line_list(*, actor: User, run: PaymentRun) -> QuerySet[PaymentRunLine]:
+    return (
+        access.scope(PaymentRunLine.objects.filter(run=run), actor)
+        .select_related("earning", "invoice_line", "invoice_line__invoice")
+        .order_by("event_date", "pk")
+    )
+
+
+def finance_queue(*, actor: User, limit: int = 10) -> dict:
+    """The finance dashboard: invoices to review and runs to approve (constant queries)."""
+    invoices = invoice_list(actor=actor, filters={"to_review": True}).order_by("submitted_at")
+    runs = payment_run_list(actor=actor, filters={"status": PaymentRunStatus.DRAFT}).order_by(
+        "created_at"
+    )
+    approved_unpaid = payment_run_list(
+        actor=actor, filters={"status": PaymentRunStatus.APPROVED}
+    ).order_by("approved_at")
+    return {
+        "invoices": list(invoices[:limit]),
+        "invoice_count": invoices.count(),
+        "runs": list(runs[:limit]),
+        "run_count": runs.count(),
+        "to_pay": list(approved_unpaid[:limit]),
+        "to_pay_count": approved_unpaid.count(),
+    }
