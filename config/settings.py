@@ -227,6 +227,8 @@ SPECTACULAR_SETTINGS = {
         "FeasibilityQuestionnaireStatusEnum": "feasibility.models.QuestionnaireStatus",
         "FeasibilityProfileFieldEnum": "feasibility.models.ProfileField",
         "InvoiceStatusEnum": "payments.models.InvoiceStatus",
+        "AdverseEventSeverityEnum": "safety.models.Severity",
+        "AdverseEventStatusEnum": "safety.models.AdverseEventStatus",
         "PaymentRunStatusEnum": "payments.models.PaymentRunStatus",
         "RoleEnum": "accounts.models.Role",
         "OrganizationKindEnum": "accounts.models.OrganizationKind",

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from safety.api import AdverseEventViewSet
+
+router = SimpleRouter(trailing_slash=True)
+router.register("adverse-events", AdverseEventViewSet, basename="api_adverse_event")
+
+urlpatterns = router.urls

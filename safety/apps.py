@@ -4,3 +4,45 @@ from django.apps import AppConfig
 class SafetyConfig(AppConfig):
     name = "safety"
     verbose_name = "Safety"
+
+    def ready(self) -> None:
+        from accounts.models import OrganizationKind, Role
+        from core import navigation, panels, schedules
+        from safety import panels as safety_panels
+
+        navigation.register(
+            navigation.NavItem(
+                "Safety",
+                "adverse_event_list",
+                order=40,
+                kinds=frozenset({OrganizationKind.SITE, OrganizationKind.CRO}),
+                active_for=frozenset({"adverse_event_detail", "adverse_event_new"}),
+            )
+        )
+        panels.register(
+            panels.Panel(
+                name="SAE clocks running",
+                template="safety/panels/sae_clocks.html",
+                build=safety_panels.sae_clocks_panel,
+                order=15,
+                kinds=frozenset({OrganizationKind.SITE}),
+                roles=frozenset({Role.COORDINATOR, Role.INVESTIGATOR, Role.SITE_ADMIN}),
+                column="main",
+            )
+        )
+        panels.register(
+            panels.Panel(
+                name="SAEs to acknowledge",
+                template="safety/panels/sae_to_acknowledge.html",
+                build=safety_panels.sae_to_acknowledge_panel,
+                order=15,
+                kinds=frozenset({OrganizationKind.CRO}),
+                roles=frozenset({Role.SAFETY}),
+                column="main",
+            )
+        )
+        schedules.register(
+            "safety: SAE clock escalations",
+            "safety.tasks.sae_escalations",
+            schedules.crontab(minute="*/15"),
+        )
