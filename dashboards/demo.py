@@ -23,7 +23,13 @@ from django.utils import timezone
 from accounts.models import Membership, Organization, OrganizationKind, Role, User
 from core.audit import audit_context
 from core.notifications import notify
+from feasibility import demo as feasibility_demo
+from payments import demo as payments_demo
+from queries import demo as queries_demo
+from regulatory import demo as regulatory_demo
+from safety import demo as safety_demo
 from sites.models import Capability, SiteProfile
+from trials import demo as trials_demo
 from trials.models import (
     AgeBand,
     CRAAssignment,
@@ -835,6 +841,19 @@ def demo_seed(*, today: date | None = None) -> DemoSummary:
         seeder.seed_people()
         plans = seeder.seed_studies()
         seeder.seed_subject_visits(plans)
+        # Each capability adds its own invented rows on top of the shared trial data; payments
+        # comes last because it earns on what the others created.
+        for app_seed in (
+            trials_demo.seed,
+            feasibility_demo.seed,
+            regulatory_demo.seed,
+            queries_demo.seed,
+            safety_demo.seed,
+            payments_demo.seed,
+        ):
+            for label, number in (app_seed(today=seeder.today) or {}).items():
+                if number:
+                    seeder.summary.created[str(label)] += number
         seeder.seed_notifications()
         seeder.count_totals()
     return seeder.summary

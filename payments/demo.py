@@ -96,7 +96,17 @@ def _invoice(study_site, coordinator, lines, today):
     return services.invoice_submit(actor=coordinator, invoice=invoice)
 
 
+def _counts(ids: list[int]) -> dict[str, int]:
+    return {
+        "budgets": Budget.objects.filter(study_site_id__in=ids).count(),
+        "earnings": Earning.objects.filter(study_site_id__in=ids).count(),
+        "site invoices": SiteInvoice.objects.filter(study_site_id__in=ids).count(),
+        "payment runs": PaymentRun.objects.filter(study_site_id__in=ids).count(),
+    }
+
+
 def seed(*, today: date) -> dict[str, int]:
+    """Returns how many rows of each kind this run created (zero on a second run)."""
     study_sites = list(
         StudySite.objects.filter(
             study__protocol_number__in=["MER-CARD-301", "APX-DERM-210"],
@@ -105,6 +115,8 @@ def seed(*, today: date) -> dict[str, int]:
         .select_related("study", "site")
         .order_by("study__protocol_number", "site_number")
     )
+    ids = [ss.pk for ss in study_sites]
+    before = _counts(ids)
     for study_site in study_sites:
         finance = _person(study_site.study.cro_id, Role.FINANCE)
         approver = _person(study_site.study.cro_id, Role.FINANCE_APPROVER)
@@ -150,10 +162,5 @@ def seed(*, today: date) -> dict[str, int]:
                         payment_reference=f"DEMO-WIRE-{run.pk:05d}",
                         payment_date=today - timedelta(days=30),
                     )
-    ids = [ss.pk for ss in study_sites]
-    return {
-        "budgets": Budget.objects.filter(study_site_id__in=ids).count(),
-        "earnings": Earning.objects.filter(study_site_id__in=ids).count(),
-        "site invoices": SiteInvoice.objects.filter(study_site_id__in=ids).count(),
-        "payment runs": PaymentRun.objects.filter(study_site_id__in=ids).count(),
-    }
+    after = _counts(ids)
+    return {label: after[label] - before[label] for label in after}
