@@ -1,6 +1,6 @@
 from accounts.selectors import active_membership, membership_list
 from core.models import Notification
-from core.navigation import items_for
+from core.navigation import entries_for
 
 
 def navigation(request):
@@ -15,7 +15,7 @@ def navigation(request):
         if membership and m.organization_id == membership.organization_id
     }
     return {
-        "nav_items": items_for(membership.organization.kind if membership else None, roles),
+        "nav_entries": entries_for(membership.organization.kind if membership else None, roles),
         "active_membership": membership,
         "memberships": membership_list(user=user),
         "unread_notifications": Notification.objects.filter(

@@ -17,6 +17,8 @@ class NavItem:
     roles: frozenset[str] = field(default_factory=frozenset)
     # Other URL names that mark the entry active.
     active_for: frozenset[str] = field(default_factory=frozenset)
+    # Entries of one group share a drop-down menu (when more than one of them is shown).
+    group: str = ""
 
     @property
     def url(self) -> str:
@@ -38,3 +40,29 @@ def items_for(kind: str | None, roles: set[str]) -> list[NavItem]:
         for item in _items
         if (not item.kinds or kind in item.kinds) and (not item.roles or item.roles & roles)
     ]
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One place in the navigation bar: a single link, or a menu of a group's links."""
+
+    label: str
+    items: tuple[NavItem, ...]
+
+    @property
+    def url_names(self) -> set[str]:
+        return {n for item in self.items for n in (item.url_name, *item.active_for)}
+
+
+def entries_for(kind: str | None, roles: set[str]) -> list[NavEntry]:
+    entries: list[NavEntry] = []
+    by_group: dict[str, list[NavItem]] = {}
+    for item in items_for(kind, roles):
+        if item.group:
+            if item.group not in by_group:
+                by_group[item.group] = []
+                entries.append(NavEntry(item.group, ()))
+            by_group[item.group].append(item)
+        else:
+            entries.append(NavEntry(item.label, (item,)))
+    return [NavEntry(e.label, tuple(by_group[e.label])) if not e.items else e for e in entries]

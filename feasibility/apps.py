@@ -28,6 +28,7 @@ class FeasibilityConfig(AppConfig):
                         "feasibility_request_detail",
                     }
                 ),
+                group="Start-up",
             )
         )
         register(
@@ -37,6 +38,7 @@ class FeasibilityConfig(AppConfig):
                 order=20,
                 kinds=frozenset({"site"}),
                 active_for=frozenset({"feasibility_request_detail"}),
+                group="Start-up",
             )
         )
         panels.register(

@@ -26,6 +26,7 @@ class PaymentsConfig(AppConfig):
                 active_for=frozenset(
                     {"payments_study_site", "payments_budget", "payments_budget_version_create"}
                 ),
+                group="Payments",
             )
         )
         register(
@@ -45,6 +46,7 @@ class PaymentsConfig(AppConfig):
                     }
                 ),
                 active_for=frozenset({"payments_invoice_detail", "payments_invoice_create"}),
+                group="Payments",
             )
         )
         register(
@@ -63,6 +65,7 @@ class PaymentsConfig(AppConfig):
                     }
                 ),
                 active_for=frozenset({"payments_run_detail", "payments_run_create"}),
+                group="Payments",
             )
         )
         panels.register(

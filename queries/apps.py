@@ -20,6 +20,7 @@ class QueriesConfig(AppConfig):
                 active_for=frozenset(
                     {"data_query_detail", "data_query_create", "data_query_import"}
                 ),
+                group="Data & safety",
             )
         )
         panels.register(

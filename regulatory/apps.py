@@ -27,6 +27,7 @@ class RegulatoryConfig(AppConfig):
                         "study_site_close_out",
                     }
                 ),
+                group="Start-up",
             )
         )
         register(
@@ -36,6 +37,7 @@ class RegulatoryConfig(AppConfig):
                 order=26,
                 kinds=frozenset({"cro"}),
                 roles=frozenset({Role.REGULATORY}),
+                group="Start-up",
             )
         )
         panels.register(

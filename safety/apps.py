@@ -17,6 +17,7 @@ class SafetyConfig(AppConfig):
                 order=40,
                 kinds=frozenset({OrganizationKind.SITE, OrganizationKind.CRO}),
                 active_for=frozenset({"adverse_event_detail", "adverse_event_new"}),
+                group="Data & safety",
             )
         )
         panels.register(

@@ -14,6 +14,7 @@ class TrialsConfig(AppConfig):
                 "study_list",
                 order=10,
                 active_for=frozenset({"study_detail", "study_create"}),
+                group="Studies",
             )
         )
         register(
@@ -22,5 +23,6 @@ class TrialsConfig(AppConfig):
                 "study_site_list",
                 order=11,
                 active_for=frozenset({"study_site_detail"}),
+                group="Studies",
             )
         )
