@@ -24,6 +24,7 @@ from accounts.models import Membership, Organization, OrganizationKind, Role, Us
 from core.audit import audit_context
 from core.notifications import notify
 from feasibility import demo as feasibility_demo
+from monitoring import demo as monitoring_demo
 from payments import demo as payments_demo
 from queries import demo as queries_demo
 from regulatory import demo as regulatory_demo
@@ -849,6 +850,7 @@ def demo_seed(*, today: date | None = None) -> DemoSummary:
             regulatory_demo.seed,
             queries_demo.seed,
             safety_demo.seed,
+            monitoring_demo.seed,
             payments_demo.seed,
         ):
             for label, number in (app_seed(today=seeder.today) or {}).items():

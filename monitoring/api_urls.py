@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from monitoring.api import ActionItemViewSet, MonitoringVisitViewSet
+
+router = SimpleRouter(trailing_slash=True)
+router.register("monitoring-visits", MonitoringVisitViewSet, basename="api_monitoring_visit")
+router.register("action-items", ActionItemViewSet, basename="api_action_item")
+
+urlpatterns = router.urls

@@ -2,7 +2,6 @@
 queries.services."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from queries.models import DataQuery, DataQueryStatus, QueryMessage, WaitingOn
@@ -41,15 +40,8 @@ class AgingSerializer(serializers.Serializer):
     waiting_on = serializers.ChoiceField(choices=WaitingOn.choices)
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "enum": DataQueryStatus.values,
-        "description": "open, answered, reopened (re-opened), closed or cancelled",
-    }
-)
 class DataQueryStatusField(serializers.ChoiceField):
-    """A query status, documented inline (one enum shared by status, from_status, to_status)."""
+    """A query status: one named enum (DataQueryStatusEnum) for status, from_status, to_status."""
 
     def __init__(self, **kwargs):
         super().__init__(choices=DataQueryStatus.choices, **kwargs)
