@@ -4,6 +4,7 @@ django-pghistory writes the events from database triggers, so no code path can s
 this module only adds context to the events a request or task produces.
 """
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from datetime import datetime
 import pghistory
 from django.apps import apps
 from django.db.models import QuerySet
+from pghistory import runtime as pghistory_runtime
 
 from core.exceptions import ApplicationError
 
@@ -28,11 +30,28 @@ def require_reason(reason: str | None) -> str:
 
 @contextmanager
 def audit_context(*, reason: str | None = None, **metadata) -> Iterator[None]:
-    """Attach a reason (and any other metadata) to every audit event written inside."""
+    """Attach a reason (and any other metadata) to every audit event written inside.
+
+    pghistory keeps one metadata row per context, and the last write to it wins for every event
+    of that context. So inside a surrounding context (a request, a task, the demo seed) a block
+    with its own reason gets a context of its own that inherits who and where, and the
+    surrounding one is restored afterwards: a reason never leaks onto later changes, nor a
+    later reason onto earlier ones. (Uses pghistory's thread-local tracker; pinned version.)
+    """
     if reason is not None:
         metadata["reason"] = reason
-    with pghistory.context(**metadata):
+    outer = getattr(pghistory_runtime._tracker, "value", None)
+    if outer is None:
+        with pghistory.context(**metadata):
+            yield
+        return
+    pghistory_runtime._tracker.value = pghistory_runtime.Context(
+        id=uuid.uuid4(), metadata={**outer.metadata, **metadata}
+    )
+    try:
         yield
+    finally:
+        pghistory_runtime._tracker.value = outer
 
 
 # ---------------------------------------------------------------------------------------------

@@ -113,3 +113,27 @@ def test_audit_events_are_append_only(tenant):
         study_event.objects.all().update(title="rewritten history")
     assert not study_event.objects.filter(title="rewritten history").exists()
     assert study_event.objects.filter(title="x").exists()
+
+
+@pytest.mark.django_db
+def test_each_reason_stays_with_its_own_change_within_one_request(tenant):
+    import pghistory
+
+    from core.audit import audit_context
+    from trials.models import Study
+
+    with pghistory.context(user=tenant.pm.pk, url="/one/request/"):
+        with audit_context(reason="first correction"):
+            Study.objects.filter(pk=tenant.study.pk).update(title="One")
+        with audit_context(reason="second correction"):
+            Study.objects.filter(pk=tenant.study.pk).update(title="Two")
+        Study.objects.filter(pk=tenant.study.pk).update(title="Three")
+    events = {
+        e.pgh_data["title"]: e.pgh_context
+        for e in Events.objects.tracks(tenant.study).filter(pgh_label="update")
+    }
+    assert events["One"]["reason"] == "first correction"
+    assert events["Two"]["reason"] == "second correction"
+    assert "reason" not in events["Three"]
+    assert {events[t]["url"] for t in ("One", "Two", "Three")} == {"/one/request/"}
+    assert {events[t]["user"] for t in ("One", "Two", "Three")} == {tenant.pm.pk}
