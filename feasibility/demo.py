@@ -7,6 +7,7 @@ transaction and audit context). Idempotent: every row is looked up by its natura
   sees pre-filled answers) and Riverbend (submitted: the PM has a response to review).
 """
 
+import importlib
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -130,7 +131,17 @@ def _answered(questionnaire, site, answers, person, sent_by, due, submitted_at, 
     return request
 
 
+def _ensure_standard_questions() -> None:
+    """The platform's standard questions come from a data migration; a database emptied since
+    (a test run's flush, a manual reset) gets them back, idempotently, from the same list."""
+    from django.apps import apps
+
+    migration = importlib.import_module("feasibility.migrations.0002_standard_questions")
+    migration.add_standard_questions(apps, None)
+
+
 def seed(*, today: date) -> dict[str, int]:
+    _ensure_standard_questions()
     created = {"studies": 0, "questionnaires": 0, "items": 0, "requests": 0, "answers": 0}
     orgs = {
         o.name: o

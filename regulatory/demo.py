@@ -7,6 +7,7 @@ no new one. It runs inside seed_demo's transaction and audit context.
 """
 
 import hashlib
+import importlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -101,7 +102,17 @@ def _pdf(title: str) -> bytes:
     )
 
 
+def _ensure_document_types() -> None:
+    """The document types come from a data migration; a database emptied since (a test run's
+    flush, a manual reset) gets them back, idempotently, from the same list."""
+    from django.apps import apps
+
+    migration = importlib.import_module("regulatory.migrations.0002_document_types")
+    migration.seed(apps, None)
+
+
 def seed(*, today: date) -> dict[str, int]:
+    _ensure_document_types()
     created = {"document_requirements": 0, "documents": 0, "document_versions": 0}
     people = {u.email: u for u in User.objects.filter(email__endswith=".example")}
     reviewer = people.get(REGULATORY)

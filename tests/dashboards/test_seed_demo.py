@@ -158,6 +158,7 @@ class TestSeededDemo:
         assert leads == {
             ("MER-CARD-301", "pm@meridian.example"),
             ("MER-ONC-205", "pm@meridian.example"),
+            ("MER-NEPH-120", "pm@meridian.example"),  # in feasibility (feasibility demo)
             ("APX-DERM-210", "pm@apex.example"),
             ("APX-RESP-115", "pm@apex.example"),
         }

@@ -17,9 +17,13 @@ def test_lakeside_coordinator_sees_both_cros_on_the_dashboard(
 
     expect(page.get_by_role("heading", name="Meridian CRO (demo)")).to_be_visible()
     expect(page.get_by_role("heading", name="Apex Research (demo)")).to_be_visible()
-    expect(page.get_by_text("Lakeside Clinical Research (demo)").first).to_be_visible()
+    expect(
+        page.get_by_text("Lakeside Clinical Research (demo) · Study coordinator")
+    ).to_be_visible()
 
     # Follow a study-site link and reach its page.
-    page.get_by_role("link", name="MER-CARD-301").first.click()
+    page.get_by_role("region", name="Meridian CRO (demo)").get_by_role(
+        "link", name="MER-CARD-301", exact=True
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Lakeside Clinical Research")
     assert console_errors == []

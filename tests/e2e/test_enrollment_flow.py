@@ -21,7 +21,9 @@ def test_coordinator_screens_enrolls_and_completes_a_visit(live_server, page: Pa
     page.get_by_label("Password").fill("trialbridge-demo")
     page.get_by_role("button", name="Sign in").click()
 
-    page.get_by_role("link", name="MER-CARD-301").first.click()
+    page.get_by_role("region", name="Meridian CRO (demo)").get_by_role(
+        "link", name="MER-CARD-301", exact=True
+    ).click()
     page.get_by_role("link", name="Enrollment log", exact=True).click()
     expect(page.get_by_role("heading", name="Enrollment log")).to_be_visible()
     page.get_by_role("button", name="Register a subject").click()

@@ -57,6 +57,7 @@ def test_pm_sends_coordinator_answers_pm_selects(live_server, page: Page, consol
 
     # The coordinator finds it in the inbox, with the pharmacy answer pre-filled.
     _sign_in(page, base, coordinator.email)
+    page.get_by_role("button", name="Start-up").click()  # the navigation menu
     page.get_by_role("link", name="Feasibility requests").click()
     page.get_by_role("link", name="Browser feasibility").click()
     expect(page.get_by_text("pre-filled from your site profile")).to_be_visible()

@@ -14,7 +14,7 @@ def _sign_in(page: Page, base: str, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("link", name="Documents", exact=True)).to_be_visible()
+    expect(page).to_have_url(f"{base}/")
 
 
 def test_coordinator_uploads_regulatory_approves_checklist_turns_green(
@@ -38,6 +38,7 @@ def test_coordinator_uploads_regulatory_approves_checklist_turns_green(
     expect(page.get_by_role("cell", name="Submitted")).to_be_visible()
 
     _sign_in(page, live_server.url, regulatory.email)
+    page.get_by_role("button", name="Start-up").click()  # the navigation menu
     page.get_by_role("link", name="Document review").click()
     row = page.get_by_role("row").filter(has_text="Delegation of authority log")
     row.get_by_role("button", name="Approve").click()
