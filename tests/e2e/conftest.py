@@ -4,9 +4,12 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The live server shares two cores with the browser and the suite: give pages time to answer.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
