@@ -38,3 +38,9 @@ class TransitionNotAllowed(ApplicationError):
     """The record's current status does not allow this action (the API answers 409)."""
 
     code = "invalid_transition"
+
+
+class RecordLocked(TransitionNotAllowed):
+    """The record belongs to a closed study-site, which is read-only (the API answers 409)."""
+
+    code = "read_only"

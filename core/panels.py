@@ -1,8 +1,14 @@
-"""Dashboard panels, gathered from the apps.
+"""Panels gathered from the apps: on the dashboards, and on record pages of a lower app.
 
-An app registers a panel in its ``AppConfig.ready()``; the dashboards app renders the panels
-that fit the signed-in user's organization kind and role. A panel's ``build(request)`` returns
-the template context (or ``None`` to hide the panel) and must run a constant number of queries.
+An app registers a panel in its ``AppConfig.ready()``; the page renders the panels of its slot
+that fit the signed-in user's organization kind and role.
+
+- slot "dashboard": ``build(request)``, rendered by the dashboards app.
+- slot "subject": ``build(request, subject)``, rendered on the subject page (trials), so the
+  subject's queries and adverse events show there without trials importing those apps.
+
+``build`` returns the template context (or ``None`` to hide the panel) and must run a
+constant number of queries.
 """
 
 from collections.abc import Callable
@@ -20,6 +26,7 @@ class Panel:
     roles: frozenset[str] = field(default_factory=frozenset)
     # "main" (wide column) or "side" (narrow column)
     column: str = "main"
+    slot: str = "dashboard"
 
 
 _panels: list[Panel] = []
@@ -31,9 +38,11 @@ def register(panel: Panel) -> None:
         _panels.sort(key=lambda p: (p.order, p.name))
 
 
-def panels_for(kind: str | None, roles: set[str]) -> list[Panel]:
+def panels_for(kind: str | None, roles: set[str], slot: str = "dashboard") -> list[Panel]:
     return [
         panel
         for panel in _panels
-        if (not panel.kinds or kind in panel.kinds) and (not panel.roles or panel.roles & roles)
+        if panel.slot == slot
+        and (not panel.kinds or kind in panel.kinds)
+        and (not panel.roles or panel.roles & roles)
     ]

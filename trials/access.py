@@ -19,8 +19,15 @@ from django.http import Http404
 
 from accounts.models import Role, User
 from accounts.selectors import organization_roles
-from core.exceptions import PermissionDenied
-from trials.models import CRAAssignment, Study, StudySite, StudyTeamMember, TeamRole
+from core.exceptions import PermissionDenied, RecordLocked
+from trials.models import (
+    CRAAssignment,
+    Study,
+    StudySite,
+    StudySiteStatus,
+    StudyTeamMember,
+    TeamRole,
+)
 
 SITE_ROLES = frozenset({Role.SITE_ADMIN, Role.COORDINATOR, Role.INVESTIGATOR})
 CRO_WIDE_ROLES = frozenset(
@@ -180,6 +187,16 @@ def study_site_roles(actor: User, study_site: StudySite) -> frozenset[str]:
         ):
             roles.add(Role.CRA)
     return frozenset(roles)
+
+
+def require_open(study_site: StudySite) -> None:
+    """A closed study-site is locked read-only: every write under it is refused. Services call
+    this (after locking their own row) before changing anything that hangs off a study-site."""
+    if study_site.status == StudySiteStatus.CLOSED:
+        raise RecordLocked(
+            f"{study_site} is closed; its records are read-only.",
+            fields={"__all__": ["This study-site is closed and read-only."]},
+        )
 
 
 def allowed(action: str, roles: Iterable[str]) -> bool:

@@ -113,3 +113,14 @@ def test_roles_per_study_site(tenant):
     assert not access.allowed(
         "study_site.manage", access.study_site_roles(tenant.coordinator, tenant.study_site)
     )
+
+
+@pytest.mark.django_db
+def test_a_closed_study_site_is_read_only(tenant):
+    from core.exceptions import RecordLocked
+
+    access.require_open(tenant.study_site)  # open: nothing happens
+    tenant.study_site.status = "closed"
+    with pytest.raises(RecordLocked) as error:
+        access.require_open(tenant.study_site)
+    assert error.value.code == "read_only"
