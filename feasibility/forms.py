@@ -238,3 +238,16 @@ class QuestionnaireFilterForm(StyledForm):
         required=False,
         choices=[("", "Any status"), ("draft", "Draft"), ("sent", "Sent")],
     )
+
+
+class AttachmentForm(StyledForm):
+    file = forms.FileField(
+        label="File",
+        help_text="PDF, PNG or JPEG image, Word (.docx) or Excel (.xlsx); up to 10 MB.",
+    )
+    note = forms.CharField(
+        label="What is it? (optional)",
+        required=False,
+        max_length=300,
+        help_text="e.g. PI CV, freezer temperature log",
+    )

@@ -334,3 +334,41 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.value}"
+
+
+@pghistory.track()
+class FeasibilityAttachment(models.Model):
+    """A file the site attaches to its answers (a CV, a certificate, a floor plan). Checked by
+    content, hashed, stored under a generated name; the uploader's file name is a label only.
+    Served only through the access-checked download view; nothing is deleted."""
+
+    study_path = "request__questionnaire__study"
+
+    request = models.ForeignKey(
+        FeasibilityRequest, on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(max_length=200)
+    original_filename = models.CharField(max_length=150)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    note = models.CharField(max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        triggers = [protect_delete("feasibility_attachment")]
+        ordering = ["request", "uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="feasibility_attachment_size")
+        ]
+
+    def __str__(self) -> str:
+        return self.original_filename
+
+    def get_download_url(self) -> str:
+        return reverse(
+            "feasibility_attachment_download", kwargs={"feasibility_attachment_id": self.pk}
+        )

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Organization, OrganizationKind, User
@@ -13,6 +14,7 @@ from feasibility.models import (
     ANSWERED_STATUSES,
     OPEN_STATUSES,
     Answer,
+    FeasibilityAttachment,
     FeasibilityRequest,
     Question,
     Questionnaire,
@@ -278,3 +280,35 @@ def cro_responses_to_review(*, actor: User, limit: int = 5) -> list[FeasibilityR
 
 def days_left(due: date, today: date) -> int:
     return (due - today).days
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+
+def _attachments_visible(actor: User, request: FeasibilityRequest) -> bool:
+    """The site sees its files at once; the CRO only once the answers are submitted."""
+    return request_side(actor=actor, request=request) == SITE or request.status in ANSWERED_STATUSES
+
+
+def attachment_list(*, actor: User, request: FeasibilityRequest) -> list[FeasibilityAttachment]:
+    """Files attached to a request the actor already sees (one query)."""
+    if not _attachments_visible(actor, request):
+        return []
+    return list(
+        FeasibilityAttachment.objects.filter(request=request)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "pk")
+    )
+
+
+def attachment_get(*, actor: User, feasibility_attachment_id) -> FeasibilityAttachment:
+    """An attachment of a request the actor sees (a CRO: once submitted); 404 otherwise."""
+    attachment = get_object_or_404(
+        FeasibilityAttachment.objects.filter(request__in=_visible_requests(actor)).select_related(
+            "request"
+        ),
+        pk=feasibility_attachment_id,
+    )
+    if not _attachments_visible(actor, attachment.request):
+        raise Http404("Not found.")
+    return attachment

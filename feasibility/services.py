@@ -1,9 +1,12 @@
 """Writes in feasibility. Each checks the actor's role (feasibility.access) and the allowed
 transition (models.REQUEST_TRANSITIONS), inside one transaction that locks the row."""
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
@@ -21,6 +24,7 @@ from feasibility.models import (
     REQUEST_TRANSITIONS,
     Answer,
     AnswerSource,
+    FeasibilityAttachment,
     FeasibilityRequest,
     ProfileField,
     Question,
@@ -37,6 +41,7 @@ from feasibility.scoring import (
     score_item,
     total,
 )
+from regulatory.files import check_upload
 from trials import services as trial_services
 from trials.models import Study, StudySiteStatus
 
@@ -544,3 +549,57 @@ def feasibility_reminders_send(*, today: date | None = None) -> int:
             )
             sent += created is not None
     return sent
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS_PER_REQUEST = 20
+
+
+def max_attachment_bytes() -> int:
+    return int(getattr(settings, "FEASIBILITY_MAX_ATTACHMENT_BYTES", DEFAULT_MAX_ATTACHMENT_BYTES))
+
+
+@transaction.atomic
+def feasibility_attachment_add(
+    *, actor: User, request: FeasibilityRequest, file, note: str = ""
+) -> FeasibilityAttachment:
+    """The site attaches a file to its answers while it fills the questionnaire in. The file is
+    checked by content (regulatory.files: PDF, images, Office documents; a renamed executable is
+    refused), size-capped, hashed and stored under a generated name; nothing is stored when it
+    is refused."""
+    request = FeasibilityRequest.objects.select_for_update().get(pk=request.pk)
+    access.require_site_answer(actor, request.site_id)
+    if not request.is_open:
+        raise TransitionNotAllowed(
+            f"Files are attached while the questionnaire is being answered; this one is "
+            f"{request.get_status_display().lower()}."
+        )
+    size = getattr(file, "size", None) or 0
+    limit = max_attachment_bytes()
+    if size > limit:
+        message = f"The file is {size / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB."
+        raise ApplicationError(message, fields={"file": [message]}, code="invalid_file")
+    checked = check_upload(file)
+    if FeasibilityAttachment.objects.filter(request=request).count() >= MAX_ATTACHMENTS_PER_REQUEST:
+        message = f"At most {MAX_ATTACHMENTS_PER_REQUEST} files can be attached."
+        raise ApplicationError(message, fields={"file": [message]})
+    stored = default_storage.save(
+        f"feasibility/{request.pk}/{uuid.uuid4().hex}{checked.kind.extension}", file
+    )
+    try:
+        with transaction.atomic():
+            return FeasibilityAttachment.objects.create(
+                request=request,
+                file=stored,
+                original_filename=checked.original_filename,
+                content_type=checked.kind.content_type,
+                size=checked.size,
+                sha256=checked.sha256,
+                note=(note or "").strip()[:300],
+                uploaded_by=actor,
+            )
+    except Exception:
+        default_storage.delete(stored)
+        raise

@@ -59,4 +59,14 @@ urlpatterns = [
         views.feasibility_request_notes,
         name="feasibility_request_notes",
     ),
+    path(
+        "feasibility/requests/<int:feasibility_request_id>/attachments/",
+        views.feasibility_attachment_add,
+        name="feasibility_attachment_add",
+    ),
+    path(
+        "feasibility/attachments/<int:feasibility_attachment_id>/download/",
+        views.feasibility_attachment_download,
+        name="feasibility_attachment_download",
+    ),
 ]

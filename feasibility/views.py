@@ -3,9 +3,11 @@ the partial they replace."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Organization
 from core.exceptions import ApplicationError, PermissionDenied
@@ -13,6 +15,7 @@ from core.views import apply_error, forbidden, paginate
 from feasibility import access, prefill, selectors, services
 from feasibility.forms import (
     AnswerForm,
+    AttachmentForm,
     DeclineForm,
     ItemAddForm,
     NotesForm,
@@ -266,7 +269,7 @@ def feasibility_request_list(request):
     )
 
 
-def _site_context(request, feasibility_request, form=None):
+def _site_context(request, feasibility_request, form=None, attachment_form=None):
     items = selectors.questionnaire_items(questionnaire=feasibility_request.questionnaire)
     answers = selectors.request_answers(request=feasibility_request)
     offered = prefill.suggestions(request=feasibility_request, items=items)
@@ -298,6 +301,8 @@ def _site_context(request, feasibility_request, form=None):
         "editable": feasibility_request.is_open,
         "prefilled_count": sum(1 for kind, _ in markers.values() if kind == "offered"),
         "today": timezone.localdate(),
+        "attachments": selectors.attachment_list(actor=request.user, request=feasibility_request),
+        "attachment_form": attachment_form or AttachmentForm(prefix="attachment"),
     }
 
 
@@ -313,6 +318,7 @@ def _cro_context(request, feasibility_request, **forms_):
         "notes_form": forms_.get("notes_form")
         or NotesForm(prefix="notes", initial={"notes": feasibility_request.cro_notes}),
         "transitions": REQUEST_TRANSITIONS,
+        "attachments": selectors.attachment_list(actor=request.user, request=feasibility_request),
         **_decision_forms(feasibility_request, **forms_),
     }
 
@@ -454,3 +460,58 @@ def feasibility_request_notes(request, feasibility_request_id: int):
             return forbidden(request, error)
         messages.success(request, "Notes saved.")
     return redirect(fr.get_absolute_url())
+
+
+@login_required
+@require_POST
+def feasibility_attachment_add(request, feasibility_request_id: int):
+    fr = selectors.request_get(actor=request.user, feasibility_request_id=feasibility_request_id)
+    form = AttachmentForm(request.POST, request.FILES, prefix="attachment")
+    if form.is_valid():
+        try:
+            attachment = services.feasibility_attachment_add(
+                actor=request.user,
+                request=fr,
+                file=form.cleaned_data["file"],
+                note=form.cleaned_data["note"],
+            )
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, f"Attached {attachment.original_filename}.")
+            return redirect(fr.get_absolute_url())
+    if selectors.request_side(actor=request.user, request=fr) != selectors.SITE:
+        return forbidden(
+            request,
+            PermissionDenied("Only the site's coordinators and investigators attach files."),
+        )
+    return render(
+        request,
+        "feasibility/request_answer.html",
+        _site_context(request, fr, attachment_form=form),
+        status=400,
+    )
+
+
+@login_required
+@require_GET
+def feasibility_attachment_download(request, feasibility_attachment_id: int):
+    """Serve an attachment to someone who may see it (never from a public media URL)."""
+    attachment = selectors.attachment_get(
+        actor=request.user, feasibility_attachment_id=feasibility_attachment_id
+    )
+    try:
+        handle = default_storage.open(attachment.file.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("Not found.") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_filename,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

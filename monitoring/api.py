@@ -2,7 +2,7 @@
 reads through monitoring.selectors, writes through monitoring.services."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -19,6 +19,8 @@ from monitoring.serializers import (
     CompleteInputSerializer,
     FindingInputSerializer,
     FindingOutputSerializer,
+    MonitoringSettingsInputSerializer,
+    MonitoringSettingsOutputSerializer,
     PasswordInputSerializer,
     ProposeInputSerializer,
     ReasonInputSerializer,
@@ -327,3 +329,56 @@ class ActionItemViewSet(AuditContextMixin, viewsets.GenericViewSet):
             actor=request.user, action_item=item, **_input(ReasonInputSerializer, request)
         )
         return self._answer(item.pk)
+
+
+STUDY_ID = OpenApiParameter("study_id", int, OpenApiParameter.PATH, description="The study's id.")
+
+
+@extend_schema(tags=["monitoring-settings"])
+class MonitoringSettingsViewSet(AuditContextMixin, viewsets.GenericViewSet):
+    """Per-study monitoring settings: how many days after a visit its report is due. The list
+    holds the studies you may change (project manager of the CRO or study lead); any study you
+    can see can be read; changes take a reason (audit trail)."""
+
+    serializer_class = MonitoringSettingsOutputSerializer
+    permission_classes = [IsAuthenticated, ReadOnlyRolesCannotWrite]
+    filter_backends: list = []
+    lookup_url_kwarg = "study_id"
+
+    def get_queryset(self):
+        return selectors.settings_studies(actor=self.request.user)
+
+    def _answer(self, study_id):
+        study = selectors.settings_study_get(actor=self.request.user, study_id=study_id)
+        study.can_edit = selectors.may_change_settings(actor=self.request.user, study=study)
+        return Response(MonitoringSettingsOutputSerializer(study).data)
+
+    @extend_schema(responses={200: MonitoringSettingsOutputSerializer(many=True)})
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        for study in page:
+            study.can_edit = True
+        return self.get_paginated_response(MonitoringSettingsOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[STUDY_ID],
+        responses={200: MonitoringSettingsOutputSerializer, 404: ERRORS[404]},
+    )
+    def retrieve(self, request, study_id=None):
+        return self._answer(study_id)
+
+    @extend_schema(
+        parameters=[STUDY_ID],
+        request=MonitoringSettingsInputSerializer,
+        responses={
+            200: MonitoringSettingsOutputSerializer,
+            400: ERRORS[400],
+            403: ERRORS[403],
+            404: ERRORS[404],
+        },
+    )
+    def partial_update(self, request, study_id=None):
+        study = selectors.settings_study_get(actor=request.user, study_id=study_id)
+        data = _input(MonitoringSettingsInputSerializer, request)
+        services.monitoring_settings_update(actor=request.user, study=study, **data)
+        return self._answer(study.pk)

@@ -189,3 +189,17 @@ def section_form(section: Section, *, data=None, initial=None) -> StyledForm:
             )
     form_class = type(f"{section.key.title()}SectionForm", (StyledForm,), fields)
     return form_class(data=data, initial=initial, prefix=section.key)
+
+
+class MonitoringSettingsForm(StyledForm):
+    report_due_days = forms.IntegerField(
+        label="Report due (days after the visit)",
+        min_value=1,
+        max_value=90,
+        help_text="Between 1 and 90 days. Applies to visits completed from now on.",
+    )
+    reason = forms.CharField(
+        label="Reason for the change",
+        max_length=300,
+        help_text="Kept in the audit trail.",
+    )

@@ -3,12 +3,14 @@ starts from trials.access (scope / get_visible_or_404 / visible_study_sites)."""
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import organization_roles
 from monitoring.models import (
+    DEFAULT_REPORT_DUE_DAYS,
     REPORT_PENDING_STATUSES,
     UPCOMING_STATUSES,
     ActionItem,
@@ -16,6 +18,7 @@ from monitoring.models import (
     ActionItemStatus,
     FollowUpLetter,
     LetterStatus,
+    MonitoringSettings,
     MonitoringVisit,
     VisitReport,
     VisitStatus,
@@ -329,3 +332,45 @@ def plannable_study_sites(*, actor: User) -> QuerySet:
         .select_related("study", "site")
         .order_by("study__protocol_number", "site_number")
     )
+
+
+# --- settings ------------------------------------------------------------------------------
+
+SETTINGS_MANAGER_ROLES = frozenset(access.ACTIONS["study.manage"] - {access.LEAD})
+
+
+def _with_due_days(queryset: QuerySet[Study]) -> QuerySet[Study]:
+    return queryset.annotate(
+        report_due_days=Coalesce(
+            Subquery(
+                MonitoringSettings.objects.filter(study=OuterRef("pk")).values("report_due_days")[
+                    :1
+                ]
+            ),
+            Value(DEFAULT_REPORT_DUE_DAYS),
+        )
+    )
+
+
+def settings_studies(*, actor: User) -> QuerySet[Study]:
+    """Studies whose monitoring settings the actor may change (a project manager or
+    administrator of the study's CRO, or a lead of the study), each annotated with its
+    ``report_due_days``; one SQL query."""
+    held = organization_roles(actor)
+    manager_cros = [org for org, roles in held.items() if roles & SETTINGS_MANAGER_ROLES]
+    led = StudyTeamMember.objects.filter(user=actor, role=TeamRole.LEAD).values("study_id")
+    return _with_due_days(
+        access.visible_studies(actor)
+        .filter(Q(cro_id__in=manager_cros) | Q(pk__in=led, cro_id__in=list(held)))
+        .select_related("cro")
+        .order_by("protocol_number", "pk")
+    )
+
+
+def settings_study_get(*, actor: User, study_id) -> Study:
+    """A study the actor sees (404 otherwise), annotated with its ``report_due_days``."""
+    return access.get_visible_or_404(_with_due_days(Study.objects.all()), actor, study_id)
+
+
+def may_change_settings(*, actor: User, study: Study) -> bool:
+    return access.allowed("study.manage", access.study_roles(actor, study))

@@ -264,3 +264,15 @@ class ActionItemCreateInputSerializer(serializers.Serializer):
 
 class ResolveInputSerializer(serializers.Serializer):
     note = serializers.CharField()
+
+
+class MonitoringSettingsOutputSerializer(serializers.Serializer):
+    study = serializers.IntegerField(source="pk")
+    protocol_number = serializers.CharField()
+    report_due_days = serializers.IntegerField()
+    can_edit = serializers.BooleanField()
+
+
+class MonitoringSettingsInputSerializer(serializers.Serializer):
+    report_due_days = serializers.IntegerField(min_value=1, max_value=90)
+    reason = serializers.CharField(max_length=300)

@@ -46,7 +46,7 @@ from monitoring.models import (
 )
 from monitoring.sections import SECTIONS_BY_KEY, section_clean, section_missing
 from trials import access
-from trials.models import MilestoneKind, Study, StudySite, StudySiteStatus, StudyTeamMember
+from trials.models import MilestoneKind, Study, StudySite, StudyTeamMember
 from trials.models import TeamRole as StudyTeamRole
 from trials.services import milestone_record
 
@@ -75,9 +75,12 @@ def allowed(action: str, roles: Iterable[str]) -> bool:
 
 
 def _require(action: str, actor: User, study_site: StudySite, message: str = "") -> frozenset:
+    """Every write under a study-site passes here: the role check, then the read-only lock of a
+    closed study-site."""
     roles = access.study_site_roles(actor, study_site)
     if not allowed(action, roles):
         raise PermissionDenied(message or "Your role does not allow this action.")
+    access.require_open(study_site)
     return roles
 
 
@@ -241,8 +244,6 @@ def visit_plan(
     if errors:
         raise ApplicationError("Please correct the fields below.", fields=errors)
     _check_future(planned_at, "planned_at")
-    if study_site.status == StudySiteStatus.CLOSED:
-        raise ApplicationError("This site is closed; no more visits can be planned.")
     visit = MonitoringVisit.objects.create(
         study_site=study_site,
         cra=actor,
@@ -832,6 +833,7 @@ def action_item_resolve(*, actor: User, action_item: ActionItem, note: str) -> A
         raise PermissionDenied(
             f"Only the {item.get_owner_display().lower()} that owns this item resolves it."
         )
+    access.require_open(item.study_site)
     note = (note or "").strip()
     if not note:
         raise ApplicationError(

@@ -41,6 +41,12 @@ urlpatterns = [
     path(f"{A}resolve/", views.action_item_resolve, name="action_item_resolve"),
     path(f"{A}close/", views.action_item_close, name="action_item_close"),
     path(f"{A}reopen/", views.action_item_reopen, name="action_item_reopen"),
+    path("monitoring/settings/", views.monitoring_settings, name="monitoring_settings"),
+    path(
+        "monitoring/settings/<int:study_id>/",
+        views.monitoring_settings_update,
+        name="monitoring_settings_update",
+    ),
     path("monitoring/calendar/", views.calendar, name="monitoring_calendar"),
     path("monitoring/calendar/new/", views.calendar_create, name="monitoring_calendar_create"),
     path("monitoring/calendar/revoke/", views.calendar_revoke, name="monitoring_calendar_revoke"),

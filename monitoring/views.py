@@ -25,6 +25,7 @@ from monitoring.forms import (
     CompleteForm,
     CorrectForm,
     FindingForm,
+    MonitoringSettingsForm,
     ProposeDateForm,
     ReopenForm,
     RescheduleForm,
@@ -89,9 +90,66 @@ def visit_list(request):
             "form": form,
             "page_obj": paginate(request, visits),
             "can_plan": selectors.plannable_study_sites(actor=request.user).exists(),
+            "can_configure": selectors.settings_studies(actor=request.user).exists(),
             "today": timezone.localdate(),
         },
     )
+
+
+def _settings_page(request, *, failed=None, status: int = 200):
+    """Studies whose report due period the user sets; ``failed`` is (study id, bound form)."""
+    studies = list(selectors.settings_studies(actor=request.user))
+    rows = []
+    for study in studies:
+        if failed and failed[0] == study.pk:
+            form = failed[1]
+        else:
+            form = MonitoringSettingsForm(
+                prefix=f"s{study.pk}", initial={"report_due_days": study.report_due_days}
+            )
+        rows.append({"study": study, "form": form})
+    return render(request, "monitoring/settings.html", {"rows": rows}, status=status)
+
+
+@login_required
+def monitoring_settings(request):
+    if not selectors.settings_studies(actor=request.user).exists():
+        return forbidden(
+            request,
+            PermissionDenied(
+                "Only a project manager of the CRO or a lead of the study sets monitoring settings."
+            ),
+        )
+    return _settings_page(request)
+
+
+@login_required
+@require_POST
+def monitoring_settings_update(request, study_id: int):
+    study = selectors.settings_study_get(actor=request.user, study_id=study_id)
+    form = MonitoringSettingsForm(request.POST, prefix=f"s{study.pk}")
+    if form.is_valid():
+        try:
+            services.monitoring_settings_update(
+                actor=request.user, study=study, **form.cleaned_data
+            )
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"{study.protocol_number}: reports are now due "
+                f"{form.cleaned_data['report_due_days']} days after the visit.",
+            )
+            return redirect("monitoring_settings")
+    if not selectors.may_change_settings(actor=request.user, study=study):
+        return forbidden(
+            request,
+            PermissionDenied("Only a project manager or a lead of the study changes this."),
+        )
+    return _settings_page(request, failed=(study.pk, form), status=400)
 
 
 @login_required

@@ -7,9 +7,10 @@ class QueriesConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.models import OrganizationKind, Role
-        from core import panels, schedules
+        from core import checklists, panels, schedules
         from core.navigation import NavItem, register
         from core.notifications import register_kind
+        from queries import checklists as query_checklists
         from queries import panels as query_panels
 
         register(
@@ -44,6 +45,19 @@ class QueriesConfig(AppConfig):
                 roles=frozenset({Role.CRA, Role.DATA_MANAGER, Role.PROJECT_MANAGER}),
                 column="main",
             )
+        )
+        panels.register(
+            panels.Panel(
+                name="Data queries",
+                template="queries/panels/subject_queries.html",
+                build=query_panels.subject_queries,
+                order=30,
+                column="main",
+                slot="subject",
+            )
+        )
+        checklists.register(
+            checklists.CLOSE_OUT, "queries.all_closed", query_checklists.close_out_items, order=20
         )
         register_kind("query.waiting_on_site", "Data queries waiting on your site (5+ days)")
         register_kind("query.overdue", "Data queries overdue at your site (10+ days)")

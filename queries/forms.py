@@ -35,6 +35,8 @@ class DataQueryFilterForm(StyledForm):
         label="Age", required=False, choices=AGE_CHOICES, coerce=int, empty_value=None
     )
     ordering = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
+    # Set by the subject page's "All queries" link; the list stays scoped to what the user sees.
+    subject = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, studies=(), study_sites=(), **kwargs):
         super().__init__(*args, **kwargs)

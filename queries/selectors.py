@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet, Window
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When, Window
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from queries.models import (
 )
 from queries.services import importable_cro_ids
 from trials import access
-from trials.models import Study, Subject, SubjectVisit
+from trials.models import Study, StudySiteStatus, Subject, SubjectVisit
 
 # Sort keys the list page and API accept → columns (a leading "-" sorts descending).
 DATA_QUERY_ORDERING: dict[str, tuple[str, ...]] = {
@@ -218,3 +218,37 @@ def panel_queries_to_answer(*, actor: User) -> dict:
 def panel_answers_to_review(*, actor: User) -> dict:
     """CRO side: answered queries waiting on the CRO, oldest answer first."""
     return _panel(data_query_list(actor=actor, filters={"status": DataQueryStatus.ANSWERED}))
+
+
+SUBJECT_PANEL_ROWS = 10
+
+
+def subject_queries(*, actor: User, subject: Subject, limit: int = SUBJECT_PANEL_ROWS) -> dict:
+    """The subject's queries the actor may see, for the subject page: those waiting on the site
+    first, then those waiting on the CRO, then resolved ones; newest first within each. One SQL
+    query (window counts), plus the actor's roles for the "raise" link."""
+    rows = list(
+        data_query_list(actor=actor, filters={"subject": subject.pk})
+        .annotate(
+            total=Window(Count("pk")),
+            unresolved=Window(Count("pk", filter=~Q(status__in=RESOLVED))),
+            open_rank=Case(
+                When(status__in=WAITING_ON_SITE, then=Value(0)),
+                When(status__in=WAITING_ON_CRO, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("open_rank", "-raised_at", "-pk")[:limit]
+    )
+    total = rows[0].total if rows else 0
+    study_site = subject.study_site
+    return {
+        "subject": subject,
+        "rows": rows,
+        "total": total,
+        "unresolved": rows[0].unresolved if rows else 0,
+        "more": max(total - len(rows), 0),
+        "can_raise": study_site.status != StudySiteStatus.CLOSED
+        and may_raise_on(actor=actor, subject=subject),
+    }

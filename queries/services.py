@@ -30,7 +30,7 @@ from queries.models import (
     WaitingOn,
 )
 from trials import access
-from trials.models import Study, StudySite, Subject, SubjectVisit
+from trials.models import Study, StudySite, StudySiteStatus, Subject, SubjectVisit
 
 MAX_TEXT = 4000
 MAX_NAME = 100
@@ -82,6 +82,7 @@ def data_query_raise(
     subject = Subject.objects.select_related("study_site__study").get(pk=subject.pk)
     study_site = subject.study_site
     rules.require(DataQueryAction.RAISE, access.study_site_roles(actor, study_site))
+    access.require_open(study_site)
     text, form_name = (text or "").strip(), (form_name or "").strip()
     field_name, external_id = (field_name or "").strip(), (external_id or "").strip()
     errors = _field_errors(
@@ -149,6 +150,7 @@ def _transition(
         .get(pk=data_query.pk)
     )
     rules.require(action, access.study_site_roles(actor, query.study_site))
+    access.require_open(query.study_site)
     new_status = DATA_QUERY_TRANSITIONS[query.status].get(action)
     if new_status is None:
         raise TransitionNotAllowed(
@@ -378,6 +380,11 @@ def _import_chunk(run: _ImportRun, chunk: list[tuple[int, list[str]]]) -> None:
             run.report.refuse(
                 line,
                 f"subject {values['subject_id']} is at a site where you may not raise queries",
+            )
+            continue
+        if subject.study_site.status == StudySiteStatus.CLOSED:
+            run.report.refuse(
+                line, f"subject {values['subject_id']} is at a closed site (read-only)"
             )
             continue
         subject_visit = None

@@ -189,8 +189,7 @@ def document_version_upload(
         .get(pk=study_site.pk)
     )
     _require("document.upload", access.study_site_roles(actor, study_site))
-    if study_site.status == StudySiteStatus.CLOSED:
-        raise TransitionNotAllowed("This site is closed; its documents are read-only.")
+    access.require_open(study_site)
     if requirement.study_id != study_site.study_id or not requirement.is_active:
         raise ApplicationError(
             "The study does not require this document.",
@@ -279,6 +278,7 @@ def _review(*, actor: User, version: DocumentVersion, to_status: str, reason: st
     )
     study_site = version.document.study_site
     _require("document.review", access.study_site_roles(actor, study_site))
+    access.require_open(study_site)
     if version.superseded_at is not None:
         raise TransitionNotAllowed(
             "A newer version was uploaded; review that one.",

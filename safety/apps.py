@@ -7,7 +7,8 @@ class SafetyConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.models import OrganizationKind, Role
-        from core import navigation, panels, schedules
+        from core import checklists, navigation, panels, schedules
+        from safety import checklists as safety_checklists
         from safety import panels as safety_panels
 
         navigation.register(
@@ -41,6 +42,22 @@ class SafetyConfig(AppConfig):
                 roles=frozenset({Role.SAFETY}),
                 column="main",
             )
+        )
+        panels.register(
+            panels.Panel(
+                name="Adverse events",
+                template="safety/panels/subject_adverse_events.html",
+                build=safety_panels.subject_adverse_events_panel,
+                order=40,
+                column="main",
+                slot="subject",
+            )
+        )
+        checklists.register(
+            checklists.CLOSE_OUT,
+            "safety.sae_acknowledged",
+            safety_checklists.close_out_items,
+            order=25,
         )
         schedules.register(
             "safety: SAE clock escalations",

@@ -25,3 +25,7 @@ def sae_clocks_panel(request) -> dict:
 
 def sae_to_acknowledge_panel(request) -> dict:
     return _rows(selectors.sae_to_acknowledge(actor=request.user))
+
+
+def subject_adverse_events_panel(request, subject) -> dict:
+    return selectors.subject_adverse_events(actor=request.user, subject=subject)

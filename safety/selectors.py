@@ -1,13 +1,13 @@
 """Reads of adverse events for pages, the API and the dashboards; every one starts from
 trials.access, so a report the actor may not see is a 404 like a missing one."""
 
-from django.db.models import F, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
 
 from accounts.models import Organization, User
 from accounts.selectors import organization_roles
 from safety.models import AdverseEvent, AdverseEventStatus
 from trials import access
-from trials.models import Subject
+from trials.models import StudySiteStatus, Subject
 
 # Sort keys offered by the list page and the API; each maps to columns (pk breaks ties).
 AE_ORDERING: dict[str, tuple[str, ...]] = {
@@ -131,3 +131,40 @@ def filter_choices(*, actor: User) -> dict:
         ).values_list("pk", "name")
     )
     return {"studies": studies, "sites": sites}
+
+
+SUBJECT_PANEL_ROWS = 10
+
+
+def subject_adverse_events(
+    *, actor: User, subject: Subject, limit: int = SUBJECT_PANEL_ROWS
+) -> dict:
+    """The subject's adverse events the actor may see, for the subject page: serious drafts
+    (clock running) first, then reports waiting for acknowledgment, then the rest by onset,
+    newest first. One SQL query (window counts), plus the actor's roles for the "report" link."""
+    rows = list(
+        adverse_event_list(actor=actor, filters={"subject": subject.pk})
+        .annotate(
+            total=Window(Count("pk")),
+            running=Window(Count("pk", filter=Q(is_serious=True, status=AdverseEventStatus.DRAFT))),
+            urgency=Case(
+                When(is_serious=True, status=AdverseEventStatus.DRAFT, then=Value(0)),
+                When(status=AdverseEventStatus.REPORTED, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("urgency", F("due_at").asc(nulls_last=True), "-onset_date", "-pk")[:limit]
+    )
+    total = rows[0].total if rows else 0
+    study_site = subject.study_site
+    roles = access.study_site_roles(actor, study_site)
+    return {
+        "subject": subject,
+        "rows": rows,
+        "total": total,
+        "running": rows[0].running if rows else 0,
+        "more": max(total - len(rows), 0),
+        "can_report": study_site.status != StudySiteStatus.CLOSED
+        and bool(roles & access.SITE_ROLES),
+    }

@@ -173,6 +173,7 @@ def adverse_event_report(
     ``awareness_at``; it is submitted to the CRO now (``submit``) or kept as a draft."""
     subject = Subject.objects.select_related("study_site__study").get(pk=subject.pk)
     _require_site(actor, subject.study_site)
+    access.require_open(subject.study_site)
     now = timezone.now()
     cleaned = _validate(
         subject=subject,
@@ -204,6 +205,7 @@ def adverse_event_submit(*, actor: User, adverse_event: AdverseEvent) -> Adverse
     """Submit a serious report to the CRO. Submitted after its due time, it is late for good."""
     adverse_event = _lock(adverse_event)
     _require_site(actor, adverse_event.subject.study_site)
+    access.require_open(adverse_event.subject.study_site)
     _transition(adverse_event, AdverseEventStatus.REPORTED)
     now = timezone.now()
     adverse_event.reported_at = now
@@ -231,6 +233,7 @@ def adverse_event_acknowledge(*, actor: User, adverse_event: AdverseEvent) -> Ad
         access.study_site_roles(actor, adverse_event.subject.study_site),
         "Only the CRO's safety team acknowledges SAE reports.",
     )
+    access.require_open(adverse_event.subject.study_site)
     _transition(adverse_event, AdverseEventStatus.ACKNOWLEDGED)
     adverse_event.acknowledged_at = timezone.now()
     adverse_event.acknowledged_by = actor
@@ -254,6 +257,7 @@ def adverse_event_follow_up(
     # Locking the initial report serializes the numbering of its follow-ups.
     initial = _lock(AdverseEvent(pk=adverse_event.initial_id or adverse_event.pk))
     _require_site(actor, initial.subject.study_site)
+    access.require_open(initial.subject.study_site)
     if not initial.is_serious or initial.status not in (
         AdverseEventStatus.REPORTED,
         AdverseEventStatus.ACKNOWLEDGED,
@@ -301,6 +305,7 @@ def adverse_event_correct(
     reason = require_reason(reason)
     adverse_event = _lock(adverse_event)
     _require_site(actor, adverse_event.subject.study_site)
+    access.require_open(adverse_event.subject.study_site)
     if adverse_event.status not in CORRECTABLE_STATUSES:
         raise TransitionNotAllowed(
             "A submitted report is not changed: add a follow-up report with the new information."

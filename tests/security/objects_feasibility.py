@@ -1,9 +1,17 @@
 """Feasibility objects of a tenant for the access sweep: a questionnaire of the tenant's study,
 sent to the tenant's site, answered and submitted."""
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from feasibility.models import Answer, FeasibilityRequest, Questionnaire, RequestStatus
+from feasibility.models import (
+    Answer,
+    FeasibilityAttachment,
+    FeasibilityRequest,
+    Questionnaire,
+    RequestStatus,
+)
 from tests.factories.feasibility import (
     FeasibilityRequestFactory,
     QuestionFactory,
@@ -58,9 +66,28 @@ def _request(tenant) -> FeasibilityRequest:
     return request
 
 
+def _attachment(tenant) -> FeasibilityAttachment:
+    request = _request(tenant)
+    found = FeasibilityAttachment.objects.filter(request=request).first()
+    if found:
+        return found
+    content = b"%PDF-1.4\n% sweep attachment\n"
+    return FeasibilityAttachment.objects.create(
+        request=request,
+        file=default_storage.save(f"feasibility/{request.pk}/sweep.pdf", ContentFile(content)),
+        original_filename="site-cv.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256="0" * 64,
+        note=f"{tenant.site.name} private attachment note",
+        uploaded_by=tenant.coordinator,
+    )
+
+
 OBJECT_KWARGS = {
     "questionnaire_id": lambda tenant: _questionnaire(tenant).pk,
     "feasibility_request_id": lambda tenant: _request(tenant).pk,
+    "feasibility_attachment_id": lambda tenant: _attachment(tenant).pk,
 }
 
 
@@ -70,4 +97,5 @@ def markers(tenant) -> list[str]:
         f"{tenant.cro.name} private question?",
         f"{tenant.cro.name} confidential site notes",
         f"{tenant.site.name} private comment",
+        f"{tenant.site.name} private attachment note",
     ]
