@@ -21,6 +21,10 @@ from payments.serializers import (
     BudgetVersionInputSerializer,
     BudgetVersionSerializer,
     CommentSerializer,
+    DisputeAcceptSerializer,
+    DisputeCreateSerializer,
+    DisputeFilterSerializer,
+    DisputeSerializer,
     EarningFilterSerializer,
     EarningSerializer,
     InvoiceCreateSerializer,
@@ -348,3 +352,71 @@ class PaymentRunViewSet(_Base):
             return Response(_run_out(request, run.pk))
 
         return _idempotent(request, f"payment_run.pay:{run.pk}", act)
+
+
+@extend_schema(tags=["payments"])
+class DisputeViewSet(_Base):
+    """Disputes: the site disputes an earning or a paid run line; CRO finance accepts (a linked
+    adjustment line) or rejects (with a reason)."""
+
+    serializer_class = DisputeSerializer
+    lookup_url_kwarg = "payment_dispute_id"
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.dispute_list(
+            actor=self.request.user, filters=_filters(self.request, DisputeFilterSerializer)
+        )
+
+    @extend_schema(parameters=[DisputeFilterSerializer], responses=DisputeSerializer(many=True))
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(DisputeSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: DisputeSerializer, 404: ERRORS[404]})
+    def retrieve(self, request, payment_dispute_id=None):
+        dispute = selectors.dispute_get(actor=request.user, payment_dispute_id=payment_dispute_id)
+        return Response(DisputeSerializer(dispute).data)
+
+    @extend_schema(
+        request=DisputeCreateSerializer,
+        responses={201: DisputeSerializer, **ERRORS},
+        description="Dispute an earning or a line of a paid run (site coordinator or site "
+        "administrator).",
+    )
+    def create(self, request):
+        serializer = DisputeCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "earning" in data:
+            target = {
+                "earning": selectors.earning_get(actor=request.user, earning_id=data["earning"])
+            }
+        else:
+            target = {
+                "run_line": selectors.payment_run_line_get(
+                    actor=request.user, payment_run_line_id=data["run_line"]
+                )
+            }
+        dispute = services.dispute_open(actor=request.user, comment=data["comment"], **target)
+        dispute = selectors.dispute_get(actor=request.user, payment_dispute_id=dispute.pk)
+        return Response(DisputeSerializer(dispute).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DisputeAcceptSerializer, responses={200: DisputeSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, payment_dispute_id=None):
+        dispute = selectors.dispute_get(actor=request.user, payment_dispute_id=payment_dispute_id)
+        serializer = DisputeAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.dispute_accept(actor=request.user, dispute=dispute, **serializer.validated_data)
+        dispute = selectors.dispute_get(actor=request.user, payment_dispute_id=dispute.pk)
+        return Response(DisputeSerializer(dispute).data)
+
+    @extend_schema(request=ReasonSerializer, responses={200: DisputeSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, payment_dispute_id=None):
+        dispute = selectors.dispute_get(actor=request.user, payment_dispute_id=payment_dispute_id)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.dispute_reject(actor=request.user, dispute=dispute, **serializer.validated_data)
+        dispute = selectors.dispute_get(actor=request.user, payment_dispute_id=dispute.pk)
+        return Response(DisputeSerializer(dispute).data)

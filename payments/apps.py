@@ -7,8 +7,9 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.models import OrganizationKind, Role
-        from core import events, panels, schedules
+        from core import checklists, events, panels, schedules
         from core.navigation import NavItem, register
+        from payments import checklists as payment_checklists
         from payments import handlers
         from payments.panels import finance_queue_panel, site_payments_panel
 
@@ -67,6 +68,55 @@ class PaymentsConfig(AppConfig):
                 active_for=frozenset({"payments_run_detail", "payments_run_create"}),
                 group="Payments",
             )
+        )
+        register(
+            NavItem(
+                "Disputes",
+                "payments_dispute_list",
+                order=53,
+                kinds=frozenset({OrganizationKind.CRO, OrganizationKind.SITE}),
+                roles=frozenset(
+                    {
+                        Role.FINANCE,
+                        Role.FINANCE_APPROVER,
+                        Role.ADMIN,
+                        Role.COORDINATOR,
+                        Role.SITE_ADMIN,
+                    }
+                ),
+                active_for=frozenset({"payments_dispute_detail"}),
+                group="Payments",
+            )
+        )
+        register(
+            NavItem(
+                "Aging report",
+                "payments_aging",
+                order=54,
+                kinds=frozenset({OrganizationKind.CRO, OrganizationKind.SITE}),
+                roles=frozenset(
+                    {
+                        Role.FINANCE,
+                        Role.FINANCE_APPROVER,
+                        Role.ADMIN,
+                        Role.COORDINATOR,
+                        Role.SITE_ADMIN,
+                    }
+                ),
+                group="Payments",
+            )
+        )
+        checklists.register(
+            checklists.ACTIVATION,
+            "payments.budget",
+            payment_checklists.activation_items,
+            order=60,
+        )
+        checklists.register(
+            checklists.CLOSE_OUT,
+            "payments.final_run",
+            payment_checklists.close_out_items,
+            order=60,
         )
         panels.register(
             panels.Panel(

@@ -10,7 +10,15 @@ from django.db.models import Min
 
 from accounts.models import Role, User
 from payments import services
-from payments.models import Budget, Earning, PaymentRun, SiteInvoice
+from payments.models import (
+    Budget,
+    Earning,
+    PaymentDispute,
+    PaymentRun,
+    PaymentRunLine,
+    PaymentRunStatus,
+    SiteInvoice,
+)
 from trials.models import (
     Milestone,
     StudySite,
@@ -102,7 +110,39 @@ def _counts(ids: list[int]) -> dict[str, int]:
         "earnings": Earning.objects.filter(study_site_id__in=ids).count(),
         "site invoices": SiteInvoice.objects.filter(study_site_id__in=ids).count(),
         "payment runs": PaymentRun.objects.filter(study_site_id__in=ids).count(),
+        "payment disputes": PaymentDispute.objects.filter(study_site_id__in=ids).count(),
     }
+
+
+def _dispute(study_site: StudySite, coordinator, finance) -> None:
+    """At a site with a paid run: one dispute answered with an adjustment, one still open."""
+    if PaymentDispute.objects.filter(study_site=study_site).exists():
+        return
+    lines = list(
+        PaymentRunLine.objects.filter(
+            run__study_site=study_site,
+            run__status=PaymentRunStatus.PAID,
+            earning__isnull=False,
+        ).order_by("event_date", "pk")[:2]
+    )
+    if len(lines) < 2:
+        return
+    answered = services.dispute_open(
+        actor=coordinator,
+        run_line=lines[0],
+        comment="The amended budget pays 25.00 more for this visit.",
+    )
+    services.dispute_accept(
+        actor=finance,
+        dispute=answered,
+        amount="25.00",
+        answer="Agreed: amendment 1 applies from this visit on; adjustment in the next run.",
+    )
+    services.dispute_open(
+        actor=coordinator,
+        run_line=lines[1],
+        comment="Holdback on this line looks higher than 10 %; please check.",
+    )
 
 
 def seed(*, today: date) -> dict[str, int]:
@@ -162,5 +202,6 @@ def seed(*, today: date) -> dict[str, int]:
                         payment_reference=f"DEMO-WIRE-{run.pk:05d}",
                         payment_date=today - timedelta(days=30),
                     )
+        _dispute(study_site, coordinator, finance)
     after = _counts(ids)
     return {label: after[label] - before[label] for label in after}

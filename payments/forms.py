@@ -1,7 +1,7 @@
 from django import forms
 
 from core.forms import StyledForm
-from payments.models import InvoiceStatus, ItemCategory, PaymentRunStatus
+from payments.models import DisputeStatus, InvoiceStatus, ItemCategory, PaymentRunStatus
 from trials.models import MilestoneKind
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -214,3 +214,48 @@ class RunBuildForm(StyledForm):
 class RunPayForm(StyledForm):
     payment_reference = forms.CharField(label="Payment reference", max_length=100)
     payment_date = forms.DateField(label="Payment date", widget=DATE)
+
+
+class DisputeForm(StyledForm):
+    comment = forms.CharField(
+        label="What is wrong?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="CRO finance reads this and answers; the line itself is never edited.",
+    )
+
+
+class DisputeAcceptForm(StyledForm):
+    amount = _money(
+        "Correction",
+        required=True,
+        help_text="Added as its own adjustment line in the next run; negative to take back.",
+    )
+    answer = forms.CharField(
+        label="What you corrected", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DisputeRejectForm(StyledForm):
+    reason = forms.CharField(
+        label="Why the line stands", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DisputeFilterForm(StyledForm):
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "All"), *DisputeStatus.choices]
+    )
+    sort = forms.ChoiceField(
+        label="Sort",
+        required=False,
+        choices=[("", "Newest first"), ("raised_at", "Oldest first")],
+    )
+
+
+class AgingFilterForm(StyledForm):
+    study = forms.ModelChoiceField(label="Study", required=False, queryset=None)
+
+    def __init__(self, *args, studies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["study"].queryset = studies

@@ -202,6 +202,7 @@ class EarningKind(models.TextChoices):
     MILESTONE = "milestone", "Milestone"
     REVERSAL = "reversal", "Reversal"
     HOLDBACK_RELEASE = "holdback_release", "Holdback release"
+    ADJUSTMENT = "adjustment", "Adjustment (dispute)"
 
 
 @pghistory.track()
@@ -268,8 +269,12 @@ class Earning(models.Model):
                 name="earning_reversal_is_linked_and_negative",
             ),
             models.CheckConstraint(
-                condition=Q(kind="reversal") | Q(amount__gte=0),
-                name="earning_non_reversal_non_negative",
+                condition=Q(kind__in=["reversal", "adjustment"]) | Q(amount__gte=0),
+                name="earning_non_reversal_non_negative_v2",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="adjustment") | ~Q(amount=0),
+                name="earning_adjustment_non_zero",
             ),
         ]
         indexes = [models.Index(fields=["study_site", "event_date"])]
@@ -565,6 +570,102 @@ class PaymentRunLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+# --- disputes ----------------------------------------------------------------------------------
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted (adjusted)"
+    REJECTED = "rejected", "Rejected"
+
+
+DISPUTE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    DisputeStatus.OPEN: (DisputeStatus.ACCEPTED, DisputeStatus.REJECTED),
+    DisputeStatus.ACCEPTED: (),
+    DisputeStatus.REJECTED: (),
+}
+
+
+@pghistory.track()
+class PaymentDispute(models.Model):
+    """The site disputes an earning or a paid run line with a comment; CRO finance accepts it
+    (a linked ``adjustment`` earning corrects the amount, positive or negative; the original is
+    never edited) or rejects it with a reason. One open dispute per disputed line."""
+
+    study_site_path = "study_site"
+
+    study_site = models.ForeignKey(StudySite, on_delete=models.PROTECT, related_name="disputes")
+    earning = models.ForeignKey(
+        Earning, on_delete=models.PROTECT, null=True, blank=True, related_name="disputes"
+    )
+    run_line = models.ForeignKey(
+        PaymentRunLine, on_delete=models.PROTECT, null=True, blank=True, related_name="disputes"
+    )
+    status = models.CharField(max_length=10, choices=DisputeStatus.choices, default="open")
+    comment = models.TextField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    adjustment = models.OneToOneField(
+        Earning, on_delete=models.PROTECT, null=True, blank=True, related_name="adjusting_dispute"
+    )
+
+    class Meta:
+        triggers = [protect_delete("payment_dispute")]
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            _choices_check("status", DisputeStatus, "payment_dispute_status_valid"),
+            models.CheckConstraint(
+                condition=Q(earning__isnull=False, run_line__isnull=True)
+                | Q(earning__isnull=True, run_line__isnull=False),
+                name="payment_dispute_one_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(adjustment__isnull=False),
+                name="payment_dispute_accepted_has_adjustment",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | (Q(answered_by__isnull=False) & ~Q(answer="")),
+                name="payment_dispute_answered_has_answer",
+            ),
+            models.UniqueConstraint(
+                fields=["earning"],
+                condition=Q(status="open", earning__isnull=False),
+                name="payment_dispute_one_open_per_earning",
+            ),
+            models.UniqueConstraint(
+                fields=["run_line"],
+                condition=Q(status="open", run_line__isnull=False),
+                name="payment_dispute_one_open_per_run_line",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "raised_at"])]
+
+    def __str__(self) -> str:
+        return f"Dispute #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("payments_dispute_detail", kwargs={"payment_dispute_id": self.pk})
+
+    @property
+    def target_description(self) -> str:
+        return self.earning.description if self.earning_id else self.run_line.description
+
+    @property
+    def target_amount(self):
+        return self.earning.amount if self.earning_id else self.run_line.gross
+
+    @property
+    def currency(self) -> str:
+        return self.earning.currency if self.earning_id else self.run_line.currency
 
 
 @pghistory.track()

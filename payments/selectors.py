@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
+    Count,
     DecimalField,
     F,
     OuterRef,
@@ -19,20 +20,23 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from payments import aging
 from payments.models import (
     BudgetVersion,
+    DisputeStatus,
     Earning,
     EarningKind,
     Fee,
     InvoiceLine,
     InvoiceStatus,
+    PaymentDispute,
     PaymentRun,
     PaymentRunLine,
     PaymentRunStatus,
     SiteInvoice,
 )
 from trials import access
-from trials.models import StudySite
+from trials.models import Study, StudySite
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 REVIEW_STATUSES = (InvoiceStatus.SUBMITTED, InvoiceStatus.AWAITING_SECOND_APPROVAL)
@@ -294,7 +298,8 @@ def payment_run_line_list(*, actor: User, run: PaymentRun) -> QuerySet[PaymentRu
 
 
 def finance_queue(*, actor: User, limit: int = 10) -> dict:
-    """The finance dashboard: invoices to review and runs to approve (constant queries)."""
+    """The finance dashboard: invoices to review, runs to approve and pay, open disputes and
+    overdue payables (constant queries)."""
     invoices = invoice_list(actor=actor, filters={"to_review": True}).order_by("submitted_at")
     runs = payment_run_list(actor=actor, filters={"status": PaymentRunStatus.DRAFT}).order_by(
         "created_at"
@@ -302,6 +307,9 @@ def finance_queue(*, actor: User, limit: int = 10) -> dict:
     approved_unpaid = payment_run_list(
         actor=actor, filters={"status": PaymentRunStatus.APPROVED}
     ).order_by("approved_at")
+    disputes = dispute_list(actor=actor, filters={"status": DisputeStatus.OPEN}).order_by(
+        "raised_at", "pk"
+    )
     return {
         "invoices": list(invoices[:limit]),
         "invoice_count": invoices.count(),
@@ -309,4 +317,195 @@ def finance_queue(*, actor: User, limit: int = 10) -> dict:
         "run_count": runs.count(),
         "to_pay": list(approved_unpaid[:limit]),
         "to_pay_count": approved_unpaid.count(),
+        "disputes": list(disputes[:limit]),
+        "dispute_count": disputes.count(),
+        "overdue": overdue_payables(actor=actor),
     }
+
+
+# --- disputes ----------------------------------------------------------------------------------
+
+
+def dispute_list(*, actor: User, filters: dict | None = None) -> QuerySet[PaymentDispute]:
+    filters = filters or {}
+    queryset = access.scope(PaymentDispute.objects.all(), actor).select_related(
+        "study_site",
+        "study_site__study",
+        "study_site__site",
+        "earning",
+        "run_line",
+        "run_line__run",
+        "raised_by",
+        "answered_by",
+        "adjustment",
+    )
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("study_site"):
+        queryset = queryset.filter(study_site_id=filters["study_site"])
+    sort = filters.get("sort")
+    if sort in {"raised_at", "-raised_at", "status", "-status"}:
+        return queryset.order_by(sort, "pk")
+    return queryset.order_by("-raised_at", "-pk")
+
+
+def dispute_get(*, actor: User, payment_dispute_id) -> PaymentDispute:
+    return access.get_visible_or_404(dispute_list(actor=actor), actor, payment_dispute_id)
+
+
+def open_disputes_by_target(*, actor: User, study_site: StudySite) -> dict[str, set[int]]:
+    """Ids of earnings and run lines of this study-site that have an open dispute (one query)."""
+    rows = dispute_list(
+        actor=actor, filters={"study_site": study_site.pk, "status": DisputeStatus.OPEN}
+    ).values_list("earning_id", "run_line_id")
+    result: dict[str, set[int]] = {"earnings": set(), "run_lines": set()}
+    for earning_id, run_line_id in rows:
+        if earning_id:
+            result["earnings"].add(earning_id)
+        if run_line_id:
+            result["run_lines"].add(run_line_id)
+    return result
+
+
+def payment_run_line_get(*, actor: User, payment_run_line_id) -> PaymentRunLine:
+    return access.get_visible_or_404(
+        PaymentRunLine.objects.select_related("run", "run__study_site"), actor, payment_run_line_id
+    )
+
+
+def earning_get(*, actor: User, earning_id) -> Earning:
+    return access.get_visible_or_404(
+        Earning.objects.select_related("study_site"), actor, earning_id
+    )
+
+
+# --- aging -------------------------------------------------------------------------------------
+
+
+def aging_study_sites(*, actor: User, filters: dict | None = None) -> QuerySet[StudySite]:
+    """Visible study-sites with a budget, the rows of the aging report."""
+    filters = filters or {}
+    queryset = (
+        access.visible_study_sites(actor)
+        .filter(budget__isnull=False)
+        .select_related("study", "study__cro", "site", "budget")
+        .order_by("study__protocol_number", "site_number", "pk")
+    )
+    if filters.get("study"):
+        queryset = queryset.filter(study_id=filters["study"])
+    return queryset
+
+
+def _grouped(queryset, fields: tuple[str, ...]):
+    return (
+        queryset.order_by()
+        .values(*fields)
+        .annotate(total=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=MONEY))
+        .annotate(items=Count("pk"))
+    )
+
+
+def _bucket_rows(study_sites: QuerySet, fields: tuple[str, ...], today: date) -> list[dict]:
+    """Unpaid totals grouped by ``fields`` (two queries: earnings, invoice lines)."""
+    return [
+        *_grouped(aging.unpaid_earnings(study_sites, today), fields),
+        *_grouped(aging.unpaid_invoice_lines(study_sites, today), fields),
+    ]
+
+
+def _empty_buckets() -> dict[str, Decimal]:
+    return {key: Decimal("0.00") for key, _ in aging.BUCKETS}
+
+
+def aging_by_site(
+    *, actor: User, study_sites: list[StudySite], today: date | None = None
+) -> dict[int, dict]:
+    """For the given (visible) study-sites: unpaid totals per bucket and currency."""
+    today = today or timezone.localdate()
+    ids = [study_site.pk for study_site in study_sites]
+    scoped = access.visible_study_sites(actor).filter(pk__in=ids)
+    result: dict[int, dict] = {}
+    for row in _bucket_rows(scoped, ("site_ref", "currency", "bucket"), today):
+        entry = result.setdefault(
+            row["site_ref"],
+            {"currencies": {}, "items": 0},
+        )
+        buckets = entry["currencies"].setdefault(row["currency"], _empty_buckets())
+        buckets[row["bucket"]] += row["total"]
+        entry["items"] += row["items"]
+    return result
+
+
+@dataclass
+class AgingTotal:
+    currency: str
+    buckets: list[tuple[str, str, Decimal]]  # key, label, amount
+    items: int
+
+    @property
+    def total(self) -> Decimal:
+        return sum((amount for _, _, amount in self.buckets), Decimal(0))
+
+    @property
+    def overdue(self) -> Decimal:
+        return sum((amount for key, _, amount in self.buckets if key != aging.NOT_DUE), Decimal(0))
+
+
+def aging_totals(
+    *, actor: User, filters: dict | None = None, today: date | None = None
+) -> list[AgingTotal]:
+    """Unpaid totals per currency and bucket across every visible study-site (two queries)."""
+    today = today or timezone.localdate()
+    study_sites = aging_study_sites(actor=actor, filters=filters).order_by()
+    per_currency: dict[str, dict] = {}
+    for row in _bucket_rows(study_sites, ("currency", "bucket"), today):
+        entry = per_currency.setdefault(row["currency"], {"buckets": _empty_buckets(), "items": 0})
+        entry["buckets"][row["bucket"]] += row["total"]
+        entry["items"] += row["items"]
+    return [
+        AgingTotal(
+            currency=currency,
+            buckets=[(key, label, entry["buckets"][key]) for key, label in aging.BUCKETS],
+            items=entry["items"],
+        )
+        for currency, entry in sorted(per_currency.items())
+    ]
+
+
+def overdue_payables(*, actor: User, today: date | None = None) -> dict:
+    """Items past the payment terms, per currency, for the finance dashboard (two queries)."""
+    today = today or timezone.localdate()
+    study_sites = aging_study_sites(actor=actor).order_by()
+    totals: dict[str, Decimal] = {}
+    items = 0
+    for queryset in (
+        aging.unpaid_earnings(study_sites, today),
+        aging.unpaid_invoice_lines(study_sites, today),
+    ):
+        grouped = _grouped(queryset.filter(due_date__lt=today), ("currency",))
+        for row in grouped:
+            totals[row["currency"]] = totals.get(row["currency"], Decimal(0)) + row["total"]
+            items += row["items"]
+    return {"totals": sorted(totals.items()), "items": items}
+
+
+def aging_study_get(*, actor: User, study_id) -> Study:
+    return access.get_visible_or_404(Study.objects.all(), actor, study_id)
+
+
+def aging_items(*, actor: User, study: Study, today: date | None = None):
+    """Every unpaid item of one study's visible study-sites, for the CSV export: two
+    querysets read with server-side cursors (never all in memory)."""
+    today = today or timezone.localdate()
+    study_sites = access.visible_study_sites(actor).filter(study=study).order_by()
+    earnings = (
+        aging.unpaid_earnings(study_sites, today)
+        .select_related("study_site", "study_site__site")
+        .order_by("study_site__site_number", "event_date", "pk")
+    )
+    lines = (
+        aging.unpaid_invoice_lines(study_sites, today)
+        .select_related("invoice", "invoice__study_site", "invoice__study_site__site")
+        .order_by("invoice__study_site__site_number", "service_date", "pk")
+    )
+    return earnings, lines

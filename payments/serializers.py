@@ -5,12 +5,14 @@ from rest_framework import serializers
 
 from payments.models import (
     BudgetVersion,
+    DisputeStatus,
     Earning,
     EarningKind,
     Fee,
     InvoiceLine,
     InvoiceStatus,
     ItemCategory,
+    PaymentDispute,
     PaymentRun,
     PaymentRunLine,
     PaymentRunStatus,
@@ -280,3 +282,53 @@ class PaymentRunCreateSerializer(serializers.Serializer):
 class PaySerializer(serializers.Serializer):
     payment_reference = serializers.CharField(max_length=100)
     payment_date = serializers.DateField()
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    line = serializers.CharField(source="target_description", read_only=True)
+    line_amount = money(source="target_amount", read_only=True)
+    currency = serializers.CharField(read_only=True)
+    adjustment_amount = money(source="adjustment.amount", read_only=True, default=None)
+
+    class Meta:
+        model = PaymentDispute
+        fields = [
+            "id",
+            "study_site",
+            "earning",
+            "run_line",
+            "line",
+            "line_amount",
+            "currency",
+            "status",
+            "comment",
+            "raised_by",
+            "raised_at",
+            "answer",
+            "answered_by",
+            "answered_at",
+            "adjustment",
+            "adjustment_amount",
+        ]
+        read_only_fields = fields
+
+
+class DisputeCreateSerializer(serializers.Serializer):
+    earning = serializers.IntegerField(required=False, min_value=1)
+    run_line = serializers.IntegerField(required=False, min_value=1)
+    comment = serializers.CharField(max_length=2000)
+
+    def validate(self, attrs):
+        if ("earning" in attrs) == ("run_line" in attrs):
+            raise serializers.ValidationError("Give either an earning or a run_line.")
+        return attrs
+
+
+class DisputeAcceptSerializer(serializers.Serializer):
+    amount = serializers.CharField(max_length=20, help_text="Signed decimal, e.g. -50.00")
+    answer = serializers.CharField(max_length=2000)
+
+
+class DisputeFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=DisputeStatus.choices, required=False)
+    study_site = serializers.IntegerField(required=False, min_value=1)

@@ -14,21 +14,24 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Min, Sum
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Membership, Role, User
 from core.audit import audit_context, require_reason
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
 from core.models import SignatureMeaning
 from core.notifications import notify
 from core.signatures import signature_create
 from payments.models import (
+    DISPUTE_TRANSITIONS,
     INVOICE_EDITABLE,
     INVOICE_TRANSITIONS,
     PAYMENT_RUN_TRANSITIONS,
     Budget,
     BudgetVersion,
+    DisputeStatus,
     Earning,
     EarningKind,
     Fee,
@@ -36,6 +39,7 @@ from payments.models import (
     InvoiceLine,
     InvoiceStatus,
     ItemCategory,
+    PaymentDispute,
     PaymentRun,
     PaymentRunLine,
     PaymentRunStatus,
@@ -66,6 +70,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "payment_run.build": FINANCE_ROLES,
     "payment_run.approve": frozenset({Role.FINANCE_APPROVER}),
     "payment_run.pay": frozenset({Role.FINANCE}),
+    "dispute.open": SITE_WRITERS,
+    "dispute.answer": FINANCE_ROLES,
 }
 REVIEW_WAIT_DAYS = 5
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -139,6 +145,7 @@ def budget_version_create(
     """Create the first budget or an amendment: a new version with its own fee schedule."""
     study_site = StudySite.objects.select_for_update().select_related("study").get(pk=study_site.pk)
     _require_on("budget.manage", actor, study_site)
+    access.require_open(study_site)
     reason = require_reason(reason)
     budget = Budget.objects.filter(study_site=study_site).first()
     errors: dict[str, list[str]] = {}
@@ -391,6 +398,7 @@ def earning_accrue_milestone(*, milestone_id: int) -> Earning | None:
 def invoice_create(*, actor: User, study_site: StudySite) -> SiteInvoice:
     study_site = StudySite.objects.select_for_update().get(pk=study_site.pk)
     _require_on("invoice.draft", actor, study_site)
+    access.require_open(study_site)
     budget = Budget.objects.filter(study_site=study_site).first()
     if budget is None:
         raise ApplicationError(
@@ -441,6 +449,7 @@ def invoice_line_add(
         SiteInvoice.objects.select_for_update().select_related("study_site").get(pk=invoice.pk)
     )
     _require_on("invoice.draft", actor, invoice.study_site)
+    access.require_open(invoice.study_site)
     if invoice.status not in INVOICE_EDITABLE:
         raise TransitionNotAllowed("Lines can be added only while the invoice is a draft.")
     errors: dict[str, list[str]] = {}
@@ -510,6 +519,7 @@ def invoice_line_withdraw(*, actor: User, line: InvoiceLine, reason: str) -> Inv
         SiteInvoice.objects.select_for_update().select_related("study_site").get(pk=line.invoice_id)
     )
     _require_on("invoice.draft", actor, invoice.study_site)
+    access.require_open(invoice.study_site)
     if invoice.status not in INVOICE_EDITABLE:
         raise TransitionNotAllowed("Lines can be withdrawn only while the invoice is a draft.")
     with audit_context(reason=reason):
@@ -532,6 +542,7 @@ def _lock_invoice(invoice: SiteInvoice) -> SiteInvoice:
 def invoice_submit(*, actor: User, invoice: SiteInvoice) -> SiteInvoice:
     invoice = _lock_invoice(invoice)
     _require_on("invoice.draft", actor, invoice.study_site)
+    access.require_open(invoice.study_site)
     _transition(invoice.status, InvoiceStatus.SUBMITTED, INVOICE_TRANSITIONS, "invoice")
     if not invoice.lines.filter(withdrawn=False).exists():
         raise ApplicationError("Add at least one line before submitting the invoice.")
@@ -559,6 +570,7 @@ def invoice_approve(*, actor: User, invoice: SiteInvoice, password: str) -> Site
     different finance approver completes the approval."""
     invoice = _lock_invoice(invoice)
     roles = _require_on("invoice.review", actor, invoice.study_site)
+    access.require_open(invoice.study_site)
     if invoice.status not in (InvoiceStatus.SUBMITTED, InvoiceStatus.AWAITING_SECOND_APPROVAL):
         _transition(invoice.status, InvoiceStatus.APPROVED, INVOICE_TRANSITIONS, "invoice")
     if actor.pk == invoice.submitted_by_id:
@@ -602,6 +614,7 @@ def _review_close(
 ) -> SiteInvoice:
     invoice = _lock_invoice(invoice)
     _require_on("invoice.review", actor, invoice.study_site)
+    access.require_open(invoice.study_site)
     comment = (comment or "").strip()
     if not comment:
         raise ApplicationError("Tell the site why.", fields={field: ["Say why."]})
@@ -662,6 +675,7 @@ def payment_run_build(
     holdback withheld so far is released as its own line."""
     study_site = StudySite.objects.select_for_update().get(pk=study_site.pk)
     _require_on("payment_run.build", actor, study_site)
+    access.require_open(study_site)
     if period_start is None or period_end is None or period_start > period_end:
         raise ApplicationError(
             "The period must start on or before it ends.",
@@ -790,6 +804,7 @@ def _lock_run(run: PaymentRun) -> PaymentRun:
 def payment_run_approve(*, actor: User, run: PaymentRun, password: str) -> PaymentRun:
     run = _lock_run(run)
     _require_on("payment_run.approve", actor, run.study_site)
+    access.require_open(run.study_site)
     _transition(run.status, PaymentRunStatus.APPROVED, PAYMENT_RUN_TRANSITIONS, "payment run")
     if actor.pk == run.prepared_by_id:
         raise PermissionDenied("You prepared this run; a different finance approver approves it.")
@@ -809,6 +824,7 @@ def payment_run_mark_paid(
     impossible. The remittance notice is sent after commit, once."""
     run = _lock_run(run)
     _require_on("payment_run.pay", actor, run.study_site)
+    access.require_open(run.study_site)
     _transition(run.status, PaymentRunStatus.PAID, PAYMENT_RUN_TRANSITIONS, "payment run")
     reference = (payment_reference or "").strip()
     errors = {}
@@ -845,6 +861,170 @@ def payment_run_mark_paid(
     run_id = run.pk
     transaction.on_commit(lambda: remittance_send.delay(run_id))
     return run
+
+
+# --- disputes ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dispute_open(
+    *,
+    actor: User,
+    comment: str,
+    earning: Earning | None = None,
+    run_line: PaymentRunLine | None = None,
+) -> PaymentDispute:
+    """The site disputes an earning, or a line of a paid run, with a comment for CRO finance.
+    One open dispute per line (row lock + partial unique constraint)."""
+    if (earning is None) == (run_line is None):
+        raise ApplicationError("Dispute either an earning or a paid line.")
+    if earning is not None:
+        target = Earning.objects.select_for_update().select_related("study_site").get(pk=earning.pk)
+        study_site = target.study_site
+        open_disputes = PaymentDispute.objects.filter(earning=target, status=DisputeStatus.OPEN)
+    else:
+        target = (
+            PaymentRunLine.objects.select_for_update()
+            .select_related("run", "run__study_site")
+            .get(pk=run_line.pk)
+        )
+        study_site = target.run.study_site
+        open_disputes = PaymentDispute.objects.filter(run_line=target, status=DisputeStatus.OPEN)
+    _require_on("dispute.open", actor, study_site)
+    access.require_open(study_site)
+    if run_line is not None and target.run.status != PaymentRunStatus.PAID:
+        raise TransitionNotAllowed("Only a line of a paid run can be disputed.")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ApplicationError(
+            "Say what is wrong.", fields={"comment": ["Tell CRO finance what is wrong."]}
+        )
+    if open_disputes.exists():
+        raise TransitionNotAllowed(
+            "This line is already disputed; CRO finance answers the open dispute first.",
+            fields={"comment": ["An open dispute already exists for this line."]},
+        )
+    with audit_context(reason=comment[:300]):
+        dispute = PaymentDispute.objects.create(
+            study_site=study_site,
+            earning=target if earning is not None else None,
+            run_line=target if run_line is not None else None,
+            comment=comment,
+            raised_by=actor,
+        )
+    study_site = StudySite.objects.select_related("study", "site").get(pk=study_site.pk)
+    for recipient in _finance_people(study_site):
+        notify(
+            recipient=recipient,
+            kind="payments.dispute_opened",
+            title=f"{study_site.site.name} disputes: {target.description}",
+            body=comment,
+            url=dispute.get_absolute_url(),
+            dedupe_key=f"dispute_opened:{dispute.pk}:{recipient.pk}",
+            subject=dispute,
+        )
+    return dispute
+
+
+def _lock_dispute(dispute: PaymentDispute) -> PaymentDispute:
+    return (
+        PaymentDispute.objects.select_for_update()
+        .select_related("study_site", "study_site__study", "study_site__site")
+        .get(pk=dispute.pk)
+    )
+
+
+def _dispute_answered(dispute: PaymentDispute, title: str) -> None:
+    for recipient in _site_people(dispute.study_site):
+        notify(
+            recipient=recipient,
+            kind=f"payments.dispute_{dispute.status}",
+            title=title,
+            body=dispute.answer,
+            url=dispute.get_absolute_url(),
+            dedupe_key=f"dispute_answered:{dispute.pk}:{recipient.pk}",
+            subject=dispute,
+        )
+
+
+@transaction.atomic
+def dispute_accept(*, actor: User, dispute: PaymentDispute, amount, answer: str) -> PaymentDispute:
+    """The site is right: a linked adjustment line (positive or negative) corrects the amount in
+    the next payment run; the disputed line itself is never edited."""
+    dispute = _lock_dispute(dispute)
+    _require_on("dispute.answer", actor, dispute.study_site)
+    access.require_open(dispute.study_site)
+    _transition(dispute.status, DisputeStatus.ACCEPTED, DISPUTE_TRANSITIONS, "dispute")
+    answer = (answer or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not answer:
+        errors["answer"] = ["Tell the site what you corrected."]
+    original = (
+        Earning.objects.select_related("budget_version").get(pk=dispute.earning_id)
+        if dispute.earning_id
+        else None
+    )
+    line = (
+        PaymentRunLine.objects.select_related("earning", "earning__budget_version").get(
+            pk=dispute.run_line_id
+        )
+        if dispute.run_line_id
+        else None
+    )
+    currency = original.currency if original else line.currency
+    adjustment = None
+    if amount in (None, ""):
+        errors["amount"] = ["Enter the correction, e.g. 50.00 or -50.00."]
+    else:
+        try:
+            adjustment = parse_amount(amount, currency)
+        except MoneyError as exc:
+            errors["amount"] = [str(exc)]
+        else:
+            if adjustment == 0:
+                errors["amount"] = ["Enter a correction other than zero."]
+    if errors:
+        raise ApplicationError("Please correct the fields below.", fields=errors)
+    source = original or (line.earning if line.earning_id else None)
+    what = original.description if original else line.description
+    with audit_context(reason=answer[:300]):
+        earning = Earning.objects.create(
+            study_site=dispute.study_site,
+            budget_version=source.budget_version if source else None,
+            kind=EarningKind.ADJUSTMENT,
+            event_date=timezone.localdate(),
+            description=f"Adjustment (dispute #{dispute.pk}): {what}"[:300],
+            amount=adjustment,
+            currency=currency,
+            holdback_exempt=source.holdback_exempt if source else True,
+        )
+        dispute.status = DisputeStatus.ACCEPTED
+        dispute.answer = answer
+        dispute.answered_by = actor
+        dispute.answered_at = timezone.now()
+        dispute.adjustment = earning
+        dispute.save(update_fields=["status", "answer", "answered_by", "answered_at", "adjustment"])
+    _dispute_answered(dispute, f"Dispute accepted: {adjustment:+} {currency} adjusts {what}"[:200])
+    return dispute
+
+
+@transaction.atomic
+def dispute_reject(*, actor: User, dispute: PaymentDispute, reason: str) -> PaymentDispute:
+    dispute = _lock_dispute(dispute)
+    _require_on("dispute.answer", actor, dispute.study_site)
+    access.require_open(dispute.study_site)
+    _transition(dispute.status, DisputeStatus.REJECTED, DISPUTE_TRANSITIONS, "dispute")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Tell the site why.", fields={"reason": ["Say why."]})
+    with audit_context(reason=reason[:300]):
+        dispute.status = DisputeStatus.REJECTED
+        dispute.answer = reason
+        dispute.answered_by = actor
+        dispute.answered_at = timezone.now()
+        dispute.save(update_fields=["status", "answer", "answered_by", "answered_at"])
+    _dispute_answered(dispute, f"Dispute #{dispute.pk} rejected")
+    return dispute
 
 
 def _site_people(study_site: StudySite) -> list[User]:
@@ -910,9 +1090,85 @@ def remittance_send(*, payment_run_id: int) -> int:
     return sent
 
 
+def _overdue_reminders_to_sites(today: date) -> int:
+    """Each study-site with items unpaid past the payment terms hears it once a day per
+    person: one notice per overdue invoice, and one notice listing the overdue earnings
+    (set-based: two grouped queries, one for the recipients)."""
+    from payments import aging
+
+    study_sites = StudySite.objects.filter(budget__isnull=False)
+    earnings = (
+        aging.unpaid_earnings(study_sites, today)
+        .filter(due_date__lt=today)
+        .order_by()
+        .values("site_ref", "currency")
+        .annotate(total=Sum("amount"), items=Count("pk"), oldest=Min("due_date"))
+    )
+    lines = (
+        aging.unpaid_invoice_lines(study_sites, today)
+        .filter(due_date__lt=today)
+        .order_by()
+        .values("site_ref", "invoice_id", "invoice__number", "currency")
+        .annotate(total=Sum("amount"), due=Min("due_date"))
+    )
+    earning_rows, line_rows = list(earnings), list(lines)
+    site_ids = {row["site_ref"] for row in [*earning_rows, *line_rows]}
+    if not site_ids:
+        return 0
+    sites = {
+        study_site.pk: study_site
+        for study_site in StudySite.objects.select_related("study", "site").filter(pk__in=site_ids)
+    }
+    people: dict[int, list[User]] = {}
+    for membership in Membership.objects.select_related("user").filter(
+        organization_id__in={study_site.site_id for study_site in sites.values()},
+        role__in=SITE_WRITERS,
+        is_active=True,
+        user__is_active=True,
+    ):
+        people.setdefault(membership.organization_id, [])
+        if membership.user not in people[membership.organization_id]:
+            people[membership.organization_id].append(membership.user)
+    sent = 0
+    for row in earning_rows:
+        study_site = sites[row["site_ref"]]
+        url = reverse("payments_study_site", kwargs={"study_site_id": study_site.pk})
+        for recipient in people.get(study_site.site_id, []):
+            if notify(
+                recipient=recipient,
+                kind="payments.earnings_overdue",
+                title=f"{study_site.study.protocol_number}: {row['items']} earning"
+                f"{'s' if row['items'] != 1 else ''} unpaid past terms "
+                f"({row['total']} {row['currency']})",
+                body=f"The oldest fell due on {row['oldest']}. CRO finance has been reminded.",
+                url=url,
+                dedupe_key=f"earnings_overdue:{study_site.pk}:{row['currency']}:"
+                f"{recipient.pk}:{today}",
+                subject=study_site,
+            ):
+                sent += 1
+    for row in line_rows:
+        study_site = sites[row["site_ref"]]
+        url = reverse("payments_invoice_detail", kwargs={"invoice_id": row["invoice_id"]})
+        for recipient in people.get(study_site.site_id, []):
+            if notify(
+                recipient=recipient,
+                kind="payments.invoice_overdue_site",
+                title=f"Invoice {row['invoice__number']} is unpaid past its terms "
+                f"(due {row['due']})",
+                body=f"{row['total']} {row['currency']} approved and not paid yet. CRO finance "
+                "has been reminded.",
+                url=url,
+                dedupe_key=f"invoice_overdue_site:{row['invoice_id']}:{recipient.pk}:{today}",
+            ):
+                sent += 1
+    return sent
+
+
 def payment_reminders_send(*, today: date | None = None) -> int:
     """Beat: invoices approved but unpaid past the payment terms, and invoices waiting for
-    review longer than 5 days, to CRO finance; once per day per invoice and person."""
+    review longer than 5 days, to CRO finance; overdue payments to the site too. Once per day
+    per item and person (dedupe keys carry the date)."""
     today = today or timezone.localdate()
     sent = 0
     approved = SiteInvoice.objects.select_related("study_site", "study_site__study").filter(
@@ -938,6 +1194,7 @@ def payment_reminders_send(*, today: date | None = None) -> int:
                 subject=invoice,
             ):
                 sent += 1
+    sent += _overdue_reminders_to_sites(today)
     waiting = SiteInvoice.objects.select_related("study_site", "study_site__study").filter(
         status__in=[InvoiceStatus.SUBMITTED, InvoiceStatus.AWAITING_SECOND_APPROVAL],
         submitted_at__date__lt=today - timedelta(days=REVIEW_WAIT_DAYS),
@@ -960,6 +1217,9 @@ def payment_reminders_send(*, today: date | None = None) -> int:
 __all__ = [
     "ACTIONS",
     "budget_version_create",
+    "dispute_accept",
+    "dispute_open",
+    "dispute_reject",
     "earning_accrue_milestone",
     "earning_accrue_screen_failure",
     "earning_accrue_visit",

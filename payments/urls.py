@@ -60,4 +60,32 @@ urlpatterns = [
         name="payments_run_approve",
     ),
     path("payments/runs/<int:payment_run_id>/pay/", views.run_pay, name="payments_run_pay"),
+    path("payments/disputes/", views.dispute_list, name="payments_dispute_list"),
+    path(
+        "payments/disputes/<int:payment_dispute_id>/",
+        views.dispute_detail,
+        name="payments_dispute_detail",
+    ),
+    path(
+        "payments/disputes/<int:payment_dispute_id>/accept/",
+        views.dispute_accept,
+        name="payments_dispute_accept",
+    ),
+    path(
+        "payments/disputes/<int:payment_dispute_id>/reject/",
+        views.dispute_reject,
+        name="payments_dispute_reject",
+    ),
+    path(
+        "payments/earnings/<int:earning_id>/dispute/",
+        views.earning_dispute,
+        name="payments_earning_dispute",
+    ),
+    path(
+        "payments/run-lines/<int:payment_run_line_id>/dispute/",
+        views.run_line_dispute,
+        name="payments_run_line_dispute",
+    ),
+    path("payments/aging/", views.aging_report, name="payments_aging"),
+    path("payments/studies/<int:study_id>/aging.csv", views.aging_csv, name="payments_aging_csv"),
 ]

@@ -5,17 +5,22 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import ApplicationError, PermissionDenied
 from core.views import apply_error, forbidden, paginate
-from payments import selectors, services
+from payments import aging, charts, selectors, services
 from payments.forms import (
+    AgingFilterForm,
     BudgetVersionForm,
     ChangesForm,
+    DisputeAcceptForm,
+    DisputeFilterForm,
+    DisputeForm,
+    DisputeRejectForm,
     InvoiceCreateForm,
     InvoiceFilterForm,
     InvoiceLineForm,
@@ -26,7 +31,7 @@ from payments.forms import (
     SignForm,
     SummaryFilterForm,
 )
-from payments.models import INVOICE_EDITABLE, InvoiceStatus, PaymentRunStatus
+from payments.models import INVOICE_EDITABLE, DisputeStatus, InvoiceStatus, PaymentRunStatus
 from trials import access
 from trials.models import VisitDefinition
 
@@ -112,12 +117,21 @@ def study_site_payments(request, study_site_id: int):
     earnings = selectors.earning_list(actor=request.user, study_site=summary)
     page = paginate(request, earnings)
     page.object_list = selectors.with_aging(page.object_list)
+    can_dispute = services.allowed("dispute.open", _roles(request, summary))
+    disputed = (
+        selectors.open_disputes_by_target(actor=request.user, study_site=summary)
+        if can_dispute
+        else {"earnings": set(), "run_lines": set()}
+    )
     return render(
         request,
         "payments/study_site.html",
         {
             "study_site": summary,
             "page_obj": page,
+            "can_dispute": can_dispute and summary.status != "closed",
+            "disputed_earnings": disputed["earnings"],
+            "dispute_form": DisputeForm(prefix="dispute"),
             "invoices": selectors.invoice_list(
                 actor=request.user, filters={"study_site": summary.pk}
             )[:10],
@@ -423,8 +437,21 @@ def _run_context(request, run, **forms_):
     from core.signatures import signatures_for
 
     roles = _roles(request, run.study_site)
+    can_dispute = (
+        services.allowed("dispute.open", roles)
+        and run.status == PaymentRunStatus.PAID
+        and run.study_site.status != "closed"
+    )
+    disputed = (
+        selectors.open_disputes_by_target(actor=request.user, study_site=run.study_site)
+        if can_dispute
+        else {"run_lines": set()}
+    )
     return {
         "run": run,
+        "can_dispute": can_dispute,
+        "disputed_lines": disputed["run_lines"],
+        "dispute_form": DisputeForm(prefix="dispute"),
         "lines": selectors.payment_run_line_list(actor=request.user, run=run),
         "signatures": signatures_for(run),
         "can_approve": services.allowed("payment_run.approve", roles)
@@ -485,3 +512,236 @@ def run_pay(request, payment_run_id: int):
         "Payment recorded; the site receives the remittance notice.",
         "pay_form",
     )
+
+
+# --- disputes ----------------------------------------------------------------------------------
+
+
+def _dispute_create(request, *, earning=None, run_line=None):
+    form = DisputeForm(request.POST, prefix="dispute")
+    if form.is_valid():
+        try:
+            dispute = services.dispute_open(
+                actor=request.user,
+                earning=earning,
+                run_line=run_line,
+                comment=form.cleaned_data["comment"],
+            )
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, "Dispute sent to CRO finance; you will be told the answer.")
+            return redirect(dispute)
+    target = earning or run_line
+    return render(
+        request,
+        "payments/dispute_create.html",
+        {"form": form, "target": target, "earning": earning, "run_line": run_line},
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def earning_dispute(request, earning_id: int):
+    earning = selectors.earning_get(actor=request.user, earning_id=earning_id)
+    return _dispute_create(request, earning=earning)
+
+
+@login_required
+@require_POST
+def run_line_dispute(request, payment_run_line_id: int):
+    line = selectors.payment_run_line_get(
+        actor=request.user, payment_run_line_id=payment_run_line_id
+    )
+    return _dispute_create(request, run_line=line)
+
+
+@login_required
+def dispute_list(request):
+    form = DisputeFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    disputes = selectors.dispute_list(actor=request.user, filters=filters)
+    return render(
+        request,
+        "payments/dispute_list.html",
+        {"form": form, "page_obj": paginate(request, disputes)},
+    )
+
+
+def _dispute_context(request, dispute, **forms_):
+    roles = _roles(request, dispute.study_site)
+    return {
+        "dispute": dispute,
+        "can_answer": services.allowed("dispute.answer", roles)
+        and dispute.status == DisputeStatus.OPEN,
+        "accept_form": forms_.get("accept_form") or DisputeAcceptForm(prefix="accept"),
+        "reject_form": forms_.get("reject_form") or DisputeRejectForm(prefix="reject"),
+    }
+
+
+@login_required
+def dispute_detail(request, payment_dispute_id: int):
+    dispute = selectors.dispute_get(actor=request.user, payment_dispute_id=payment_dispute_id)
+    return render(request, "payments/dispute_detail.html", _dispute_context(request, dispute))
+
+
+def _dispute_answer(request, payment_dispute_id, form, call, success, context_key):
+    dispute = selectors.dispute_get(actor=request.user, payment_dispute_id=payment_dispute_id)
+    if form.is_valid():
+        try:
+            call(dispute, form.cleaned_data)
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(dispute)
+    context = _dispute_context(request, dispute, **{context_key: form})
+    return render(request, "payments/dispute_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def dispute_accept(request, payment_dispute_id: int):
+    return _dispute_answer(
+        request,
+        payment_dispute_id,
+        DisputeAcceptForm(request.POST, prefix="accept"),
+        lambda dispute, data: services.dispute_accept(actor=request.user, dispute=dispute, **data),
+        "Dispute accepted; the adjustment line goes into the next payment run.",
+        "accept_form",
+    )
+
+
+@login_required
+@require_POST
+def dispute_reject(request, payment_dispute_id: int):
+    return _dispute_answer(
+        request,
+        payment_dispute_id,
+        DisputeRejectForm(request.POST, prefix="reject"),
+        lambda dispute, data: services.dispute_reject(actor=request.user, dispute=dispute, **data),
+        "Dispute rejected; the site was told why.",
+        "reject_form",
+    )
+
+
+# --- aging report ------------------------------------------------------------------------------
+
+
+@login_required
+def aging_report(request):
+    from trials.models import Study
+
+    studies = access.scope(Study.objects.all(), request.user).order_by("protocol_number")
+    form = AgingFilterForm(request.GET or None, studies=studies)
+    filters = form.cleaned_data if form.is_valid() else {}
+    today = timezone.localdate()
+    page = paginate(request, selectors.aging_study_sites(actor=request.user, filters=filters))
+    by_site = selectors.aging_by_site(actor=request.user, study_sites=page.object_list, today=today)
+    rows = []
+    for study_site in page.object_list:
+        entry = by_site.get(study_site.pk, {"currencies": {}, "items": 0})
+        currencies = entry["currencies"] or {study_site.budget.currency: None}
+        for currency, buckets in currencies.items():
+            amounts = [buckets[key] if buckets else 0 for key, _ in aging.BUCKETS]
+            rows.append(
+                {
+                    "study_site": study_site,
+                    "currency": currency,
+                    "amounts": amounts,
+                    "total": sum(amounts),
+                    "overdue": sum(amounts[1:]),
+                }
+            )
+    totals = selectors.aging_totals(actor=request.user, filters=filters, today=today)
+    return render(
+        request,
+        "payments/aging.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "rows": rows,
+            "totals": totals,
+            "sections": [(total, charts.aging_chart(total)) for total in totals],
+            "buckets": aging.BUCKETS,
+            "today": today,
+            "study": filters.get("study"),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+@require_GET
+def aging_csv(request, study_id: int):
+    """Every unpaid item of one study (the study-sites you can see), streamed row by row from
+    server-side cursors."""
+    study = selectors.aging_study_get(actor=request.user, study_id=study_id)
+    today = timezone.localdate()
+    earnings, lines = selectors.aging_items(actor=request.user, study=study, today=today)
+    labels = dict(aging.BUCKETS)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(
+            [
+                "study",
+                "site",
+                "site_number",
+                "item",
+                "description",
+                "date",
+                "due_date",
+                "days_overdue",
+                "bucket",
+                "amount",
+                "currency",
+            ]
+        )
+        for earning in earnings.iterator(chunk_size=1000):
+            yield writer.writerow(
+                [
+                    study.protocol_number,
+                    earning.study_site.site.name,
+                    earning.study_site.site_number,
+                    f"earning: {earning.get_kind_display()}",
+                    earning.description,
+                    earning.event_date,
+                    earning.due_date,
+                    max((today - earning.due_date).days, 0),
+                    labels[earning.bucket],
+                    earning.amount,
+                    earning.currency,
+                ]
+            )
+        for line in lines.iterator(chunk_size=1000):
+            yield writer.writerow(
+                [
+                    study.protocol_number,
+                    line.invoice.study_site.site.name,
+                    line.invoice.study_site.site_number,
+                    f"invoice {line.invoice.number}: {line.get_item_category_display()}",
+                    line.description,
+                    line.service_date,
+                    line.due_date,
+                    max((today - line.due_date).days, 0),
+                    labels[line.bucket],
+                    line.amount,
+                    line.currency,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = (
+        f'attachment; filename="aging-{study.protocol_number}-{today}.csv"'
+    )
+    return response

@@ -14,6 +14,8 @@ BADGE = {
     "approved": "text-bg-success",
     "rejected": "text-bg-danger",
     "paid": "text-bg-dark",
+    "open": "text-bg-warning",
+    "accepted": "text-bg-success",
 }
 
 

@@ -171,7 +171,7 @@ def test_invoice_and_run_lists_query_budget_is_constant(
         assert client.get(reverse("payments_invoice_list")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("payments_run_list")).status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(18):
         assert client.get(reverse("dashboard")).status_code == 200
 
 

@@ -3,7 +3,14 @@
 import datetime as dt
 from decimal import Decimal
 
-from payments.models import BudgetVersion, InvoiceStatus, PaymentRun, SiteInvoice
+from payments.models import (
+    BudgetVersion,
+    InvoiceStatus,
+    PaymentDispute,
+    PaymentRun,
+    PaymentRunLine,
+    SiteInvoice,
+)
 from tests.factories.payments import (
     EarningFactory,
     InvoiceLineFactory,
@@ -47,7 +54,40 @@ def _run(tenant) -> PaymentRun:
     return run
 
 
+def _run_line(tenant) -> PaymentRunLine:
+    run = _run(tenant)
+    line = run.lines.first()
+    if line is None:
+        earning = tenant.study_site.earnings.first()
+        line = PaymentRunLine.objects.create(
+            run=run,
+            earning=earning,
+            description=earning.description,
+            event_date=earning.event_date,
+            gross=Decimal("0.00"),
+            holdback=Decimal("0.00"),
+            net=Decimal("0.00"),
+            currency="USD",
+        )
+    return line
+
+
+def _dispute(tenant) -> PaymentDispute:
+    _run(tenant)
+    dispute = PaymentDispute.objects.filter(study_site=tenant.study_site).first()
+    if dispute is None:
+        dispute = PaymentDispute.objects.create(
+            study_site=tenant.study_site,
+            earning=tenant.study_site.earnings.first(),
+            comment=f"{tenant.study.protocol_number} private dispute comment",
+            raised_by=tenant.coordinator,
+        )
+    return dispute
+
+
 OBJECT_KWARGS = {
+    "payment_run_line_id": lambda tenant: _run_line(tenant).pk,
+    "payment_dispute_id": lambda tenant: _dispute(tenant).pk,
     "invoice_id": lambda tenant: _invoice(tenant).pk,
     "invoice_line_id": lambda tenant: _invoice(tenant).lines.first().pk,
     "payment_run_id": lambda tenant: _run(tenant).pk,
@@ -60,4 +100,5 @@ def markers(tenant) -> list[str]:
     return [
         f"INV-{tenant.study.protocol_number}-SECRET",
         f"{tenant.study.protocol_number} private earning",
+        f"{tenant.study.protocol_number} private dispute comment",
     ]
