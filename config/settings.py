@@ -230,6 +230,7 @@ SPECTACULAR_SETTINGS = {
         "AdverseEventSeverityEnum": "safety.models.Severity",
         "AdverseEventStatusEnum": "safety.models.AdverseEventStatus",
         "DataQueryStatusEnum": "queries.models.DataQueryStatus",
+        "StudyUpdateKindEnum": "trials.models.StudyUpdateKind",
         "MonitoringVisitStatusEnum": "monitoring.models.VisitStatus",
         "VisitReportStatusEnum": "monitoring.models.ReportStatus",
         "ActionItemStatusEnum": "monitoring.models.ActionItemStatus",

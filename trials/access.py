@@ -57,6 +57,12 @@ ACTIONS: dict[str, frozenset[str]] = {
     "subject.correct": SITE_ROLES,
     "subject_visit.record": SITE_ROLES,
     "subject_visit.correct": SITE_ROLES,
+    # Start-up and close-out records kept on the study-site.
+    "study_site.record_agreement": frozenset({Role.ADMIN, Role.PROJECT_MANAGER, LEAD}),
+    "study_site.reconcile_ip": frozenset({Role.CRA, LEAD}),
+    # Study updates: the CRO posts them; the receiving site's people read and confirm them.
+    "study_update.post": frozenset({Role.ADMIN, Role.PROJECT_MANAGER, LEAD}),
+    "study_update.acknowledge": SITE_ROLES,
 }
 
 

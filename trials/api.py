@@ -10,14 +10,20 @@ from rest_framework.response import Response
 
 from accounts.api import AuditContextMixin
 from core.api import ErrorSerializer
+from core.exceptions import ApplicationError, PermissionDenied
 from trials import access, metrics
 from trials.metrics import site_org_ids
-from trials.models import Study, StudySite, Subject, SubjectVisit
+from trials.models import Study, StudySite, StudyUpdate, Subject, SubjectVisit
+from trials.selectors import (
+    site_org_ids as site_org_ids_of,
+)
 from trials.selectors import (
     study_get,
     study_list,
     study_site_get,
     study_site_list,
+    study_update_get,
+    study_update_list,
     subject_get,
     subject_log,
     subject_visit_get,
@@ -26,14 +32,20 @@ from trials.selectors import (
 from trials.serializers import (
     STUDY_ORDERING,
     STUDY_SITE_ORDERING,
+    AgreementInputSerializer,
     EnrollmentMetricsSerializer,
+    IPReconciliationInputSerializer,
     StudyCreateInputSerializer,
     StudyFilterSerializer,
     StudyOutputSerializer,
     StudySiteFilterSerializer,
     StudySiteOutputSerializer,
+    StudySiteRecordsOutputSerializer,
     StudySiteTransitionInputSerializer,
+    StudyUpdateCreateInputSerializer,
+    StudyUpdateFilterSerializer,
     StudyUpdateInputSerializer,
+    StudyUpdateOutputSerializer,
     SubjectCreateInputSerializer,
     SubjectFilterSerializer,
     SubjectOutputSerializer,
@@ -46,8 +58,13 @@ from trials.serializers import (
 )
 from trials.services import (
     study_create,
+    study_site_reconcile_ip,
+    study_site_record_agreement,
     study_site_transition,
     study_update,
+    study_update_confirm,
+    study_update_mark_read,
+    study_update_post,
     subject_register,
     subject_transition,
     subject_visit_complete,
@@ -221,6 +238,38 @@ class StudySiteViewSet(AuditContextMixin, viewsets.GenericViewSet):
         )
         return Response(StudySiteOutputSerializer(self._get_with_counts(study_site.pk)).data)
 
+    @extend_schema(
+        request=AgreementInputSerializer,
+        responses={200: StudySiteRecordsOutputSerializer, 409: ERRORS[400], **ERRORS},
+        description="Record the date the clinical trial agreement was signed (activation "
+        "checklist). Changing a recorded date needs a reason.",
+    )
+    @action(detail=True, methods=["post"])
+    def agreement(self, request, study_site_id=None):
+        study_site = study_site_get(actor=request.user, study_site_id=study_site_id)
+        serializer = AgreementInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        study_site = study_site_record_agreement(
+            actor=request.user, study_site=study_site, **serializer.validated_data
+        )
+        return Response(StudySiteRecordsOutputSerializer(study_site).data)
+
+    @extend_schema(
+        request=IPReconciliationInputSerializer,
+        responses={200: StudySiteRecordsOutputSerializer, 409: ERRORS[400], **ERRORS},
+        description="Attest the investigational product reconciled (close-out checklist): "
+        "the assigned CRA or a study lead, once.",
+    )
+    @action(detail=True, methods=["post"], url_path="ip-reconciliation")
+    def ip_reconciliation(self, request, study_site_id=None):
+        study_site = study_site_get(actor=request.user, study_site_id=study_site_id)
+        serializer = IPReconciliationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        study_site = study_site_reconcile_ip(
+            actor=request.user, study_site=study_site, **serializer.validated_data
+        )
+        return Response(StudySiteRecordsOutputSerializer(study_site).data)
+
 
 # --- enrollment metrics on studies and study-sites -------------------------------------------
 
@@ -388,3 +437,91 @@ class SubjectVisitViewSet(AuditContextMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         subject_visit_correct(actor=request.user, subject_visit=visit, **serializer.validated_data)
         return Response(self._out(visit.pk))
+
+
+# --- study updates ------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["study-updates"])
+class StudyUpdateViewSet(AuditContextMixin, viewsets.GenericViewSet):
+    """Updates a CRO posts to the sites of a study; each receiving site reads and, where asked,
+    confirms them. A site sees only the updates sent to it, and only its own copy."""
+
+    serializer_class = StudyUpdateOutputSerializer
+    permission_classes = [IsAuthenticated, ReadOnlyRolesCannotWrite]
+    filter_backends: list = []
+    lookup_url_kwarg = "study_update_id"
+
+    def get_queryset(self) -> QuerySet[StudyUpdate]:
+        filters = _query_filters(self.request, StudyUpdateFilterSerializer)
+        return study_update_list(actor=self.request.user, filters=filters, with_recipients=True)
+
+    @extend_schema(
+        parameters=[StudyUpdateFilterSerializer],
+        responses={200: StudyUpdateOutputSerializer(many=True), 400: ERRORS[400]},
+    )
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(StudyUpdateOutputSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: StudyUpdateOutputSerializer, 404: ERRORS[404]})
+    def retrieve(self, request, study_update_id=None):
+        update = study_update_get(actor=request.user, study_update_id=study_update_id)
+        return Response(StudyUpdateOutputSerializer(update).data)
+
+    @extend_schema(
+        request=StudyUpdateCreateInputSerializer,
+        responses={201: StudyUpdateOutputSerializer, **ERRORS},
+        description="Post an update to chosen study-sites of a study (all open ones when none "
+        "are given); the sites' people are notified in the app.",
+    )
+    def create(self, request):
+        serializer = StudyUpdateCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        study = study_get(actor=request.user, study_id=data.pop("study"))
+        site_ids = data.pop("study_sites")
+        study_sites = list(study_site_list(actor=request.user).filter(pk__in=site_ids))
+        if len(study_sites) != len(set(site_ids)):
+            raise ApplicationError(
+                "Choose open study-sites of this study only.",
+                fields={"study_sites": ["Unknown study-site."]},
+            )
+        update = study_update_post(actor=request.user, study=study, study_sites=study_sites, **data)
+        update = study_update_get(actor=request.user, study_update_id=update.pk)
+        return Response(StudyUpdateOutputSerializer(update).data, status=status.HTTP_201_CREATED)
+
+    def _own_copies(self, request, study_update_id):
+        update = study_update_get(actor=request.user, study_update_id=study_update_id)
+        mine = set(site_org_ids_of(request.user))
+        copies = [r for r in update.visible_recipients if r.study_site.site_id in mine]
+        if not copies:
+            raise PermissionDenied("Only the people of a receiving site read or confirm it.")
+        return update, copies
+
+    @extend_schema(
+        request=None,
+        responses={200: StudyUpdateOutputSerializer, 409: ERRORS[400], **ERRORS},
+        description="Mark the update read for your site.",
+    )
+    @action(detail=True, methods=["post"])
+    def read(self, request, study_update_id=None):
+        update, copies = self._own_copies(request, study_update_id)
+        for copy in copies:
+            study_update_mark_read(actor=request.user, recipient=copy)
+        update = study_update_get(actor=request.user, study_update_id=update.pk)
+        return Response(StudyUpdateOutputSerializer(update).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: StudyUpdateOutputSerializer, 409: ERRORS[400], **ERRORS},
+        description="Confirm, for your site, that the update was read (where the CRO asked "
+        "for confirmation). Who confirmed and when are kept per site.",
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, study_update_id=None):
+        update, copies = self._own_copies(request, study_update_id)
+        for copy in copies:
+            study_update_confirm(actor=request.user, recipient=copy)
+        update = study_update_get(actor=request.user, study_update_id=update.pk)
+        return Response(StudyUpdateOutputSerializer(update).data)

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from trials.api import (
     StudySiteViewSet,
+    StudyUpdateViewSet,
     StudyViewSet,
     SubjectViewSet,
     SubjectVisitViewSet,
@@ -16,6 +17,7 @@ router.register("studies", StudyViewSet, basename="api_study")
 router.register("study-sites", StudySiteViewSet, basename="api_study_site")
 router.register("subjects", SubjectViewSet, basename="api_subject")
 router.register("subject-visits", SubjectVisitViewSet, basename="api_subject_visit")
+router.register("study-updates", StudyUpdateViewSet, basename="api_study_update")
 
 urlpatterns = [
     path(

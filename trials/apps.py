@@ -6,7 +6,10 @@ class TrialsConfig(AppConfig):
     verbose_name = "Trials"
 
     def ready(self) -> None:
+        from accounts.models import Role
+        from core import checklists, notifications, panels
         from core.navigation import NavItem, register
+        from trials import selectors, views
 
         register(
             NavItem(
@@ -25,4 +28,37 @@ class TrialsConfig(AppConfig):
                 active_for=frozenset({"study_site_detail"}),
                 group="Studies",
             )
+        )
+        register(
+            NavItem(
+                "Study updates",
+                "study_update_list",
+                order=12,
+                active_for=frozenset({"study_update_detail", "study_update_create"}),
+                group="Studies",
+            )
+        )
+        notifications.register_kind("study_update", "Study updates from the CRO")
+        panels.register(
+            panels.Panel(
+                "Study updates unread",
+                "trials/panels/study_updates.html",
+                views.study_updates_panel,
+                order=15,
+                kinds=frozenset({"site"}),
+                roles=frozenset({Role.SITE_ADMIN, Role.COORDINATOR, Role.INVESTIGATOR}),
+                column="side",
+            )
+        )
+        checklists.register(
+            checklists.ACTIVATION,
+            "trials.agreement",
+            selectors.agreement_checklist_items,
+            order=10,
+        )
+        checklists.register(
+            checklists.CLOSE_OUT,
+            "trials.ip_reconciliation",
+            selectors.ip_reconciliation_checklist_items,
+            order=40,
         )

@@ -10,8 +10,10 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import active_membership, membership_list
 from core.audit import audit_trail
-from core.exceptions import ApplicationError, PermissionDenied
+from core.exceptions import ApplicationError, PermissionDenied, RecordLocked
+from core.panels import panels_for
 from core.views import apply_error, forbidden, paginate
 from trials import access, metrics, selectors, services
 from trials.forms import (
@@ -25,6 +27,7 @@ from trials.forms import (
 from trials.models import (
     SUBJECT_TRANSITIONS,
     SUBJECT_VISIT_CORRECTIONS,
+    StudySiteStatus,
     SubjectStatus,
     SubjectVisitStatus,
 )
@@ -158,7 +161,8 @@ def subject_register(request, study_site_id: int):
 def _subject_context(request, subject, **forms_) -> dict:
     study_site = subject.study_site
     roles = access.study_site_roles(request.user, study_site)
-    can_write = access.allowed("subject.transition", roles)
+    is_open = study_site.status != StudySiteStatus.CLOSED
+    can_write = is_open and access.allowed("subject.transition", roles)
     next_statuses = [
         (value, label)
         for value, label in SubjectStatus.choices
@@ -180,7 +184,28 @@ def _subject_context(request, subject, **forms_) -> dict:
         "transition_form": transition_form,
         "correct_form": correct_form,
         "open_panel": forms_.get("open_panel"),
+        "subject_panels": _subject_panels(request, subject),
+        "is_open": is_open,
     }
+
+
+def _subject_panels(request, subject) -> list[tuple]:
+    """Panels other apps register for the subject page (core.panels slot "subject"), for the
+    signed-in user's organization kind and roles there."""
+    membership = active_membership(request)
+    if membership is None:
+        return []
+    roles = {
+        m.role
+        for m in membership_list(user=request.user)
+        if m.organization_id == membership.organization_id
+    }
+    shown = []
+    for panel in panels_for(membership.organization.kind, roles, slot="subject"):
+        context = panel.build(request, subject)
+        if context is not None:
+            shown.append((panel, context))
+    return shown
 
 
 @login_required
@@ -201,6 +226,9 @@ def subject_transition(request, subject_id: int):
             services.subject_transition(actor=request.user, subject=subject, **form.cleaned_data)
         except PermissionDenied as error:
             return forbidden(request, error)
+        except RecordLocked as error:
+            messages.error(request, error.message)
+            return redirect("subject_detail", subject_id=subject.pk)
         except ApplicationError as error:
             apply_error(form, error)
         else:
@@ -212,7 +240,7 @@ def subject_transition(request, subject_id: int):
             )
             messages.success(request, f"{subject.subject_identifier} is now {label}.{extra}")
             return redirect("subject_detail", subject_id=subject.pk)
-    if not context["can_write"]:
+    if not _can("subject.transition", request.user, subject.study_site):
         return forbidden(request, PermissionDenied("Only the site's staff change subjects."))
     context = _subject_context(request, subject, transition_form=form, open_panel="status")
     return render(request, "trials/subject_detail.html", context, status=400)
@@ -230,6 +258,9 @@ def subject_correct(request, subject_id: int):
             services.subject_correct(actor=request.user, subject=subject, reason=reason, **data)
         except PermissionDenied as error:
             return forbidden(request, error)
+        except RecordLocked as error:
+            messages.error(request, error.message)
+            return redirect("subject_detail", subject_id=subject.pk)
         except ApplicationError as error:
             apply_error(form, error)
         else:
@@ -304,7 +335,8 @@ def subject_visit_record(request, subject_visit_id: int):
     it completed/missed, or correct it with a reason."""
     visit = selectors.subject_visit_get(actor=request.user, subject_visit_id=subject_visit_id)
     study_site = visit.subject.study_site
-    can_write = _can("subject_visit.record", request.user, study_site)
+    can_record = _can("subject_visit.record", request.user, study_site)
+    can_write = can_record and study_site.status != StudySiteStatus.CLOSED
     if request.method == "GET":
         if request.GET.get("cancel") or not can_write:
             return _visit_response(
@@ -317,7 +349,7 @@ def subject_visit_record(request, subject_visit_id: int):
         from django.http import HttpResponseNotAllowed
 
         return HttpResponseNotAllowed(["GET", "POST"])
-    if not can_write:
+    if not can_record:
         return forbidden(request, PermissionDenied("Only the site's staff record visits."))
     prefix = f"v{visit.pk}"
     try:

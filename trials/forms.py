@@ -10,6 +10,7 @@ from trials.models import (
     Sex,
     StudySiteStatus,
     StudyStatus,
+    StudyUpdateKind,
     SubjectStatus,
     SubjectVisitStatus,
 )
@@ -189,3 +190,63 @@ class SubjectVisitCorrectForm(StyledForm):
     reason = forms.CharField(
         label="Reason for the correction", max_length=300, help_text="Kept in the audit trail."
     )
+
+
+# --- start-up / close-out records and study updates ---------------------------------------
+
+
+class AgreementForm(StyledForm):
+    signed_on = _date_field("Agreement signed on")
+    reason = forms.CharField(
+        label="Reason for the change",
+        max_length=300,
+        required=False,
+        help_text="Only to change a date already recorded; kept in the audit trail.",
+    )
+
+
+class IPReconciliationForm(StyledForm):
+    note = forms.CharField(
+        label="Reconciliation note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="E.g. kits dispensed, returned and destroyed match the accountability log.",
+    )
+
+
+class StudyUpdateForm(StyledForm):
+    kind = forms.ChoiceField(label="Kind of update", choices=StudyUpdateKind.choices)
+    title = forms.CharField(label="Title", max_length=200)
+    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 6}))
+    confirmation_required = forms.BooleanField(
+        label="Ask each site to confirm it has read this update", required=False
+    )
+    study_sites = forms.ModelMultipleChoiceField(
+        label="Send to",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave every box empty to send to all open sites of the study.",
+    )
+
+    def __init__(self, *args, study_sites=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["study_sites"].queryset = study_sites
+        self.fields["study_sites"].label_from_instance = lambda ss: (
+            f"Site {ss.site_number} — {ss.site.name}"
+        )
+        self.fields["study_sites"].widget.attrs["class"] = "form-check-input"
+
+
+class StudyUpdateFilterForm(StyledForm):
+    study = forms.ModelChoiceField(label="Study", queryset=None, required=False)
+    kind = forms.ChoiceField(
+        label="Kind", required=False, choices=[("", "Any kind"), *StudyUpdateKind.choices]
+    )
+    pending = forms.BooleanField(label="Only what is still to do", required=False)
+
+    def __init__(self, *args, studies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["study"].queryset = studies
+        self.fields["study"].empty_label = "Any study"

@@ -162,6 +162,20 @@ class StudySite(models.Model):
         max_length=12, choices=StudySiteStatus.choices, default=StudySiteStatus.CANDIDATE
     )
     enrollment_target = models.PositiveIntegerField(default=0)
+    agreement_signed_on = models.DateField(
+        null=True, blank=True, help_text="Date the clinical trial agreement was fully signed"
+    )
+    ip_reconciled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the investigational product was attested reconciled"
+    )
+    ip_reconciled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    ip_reconciliation_note = models.TextField(blank=True)
     assigned_cras = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="CRAAssignment", related_name="monitored_study_sites"
     )
@@ -176,6 +190,10 @@ class StudySite(models.Model):
             ),
             models.UniqueConstraint(fields=["study", "site"], name="study_site_once_per_study"),
             _choices_check("status", StudySiteStatus, "study_site_status_valid"),
+            models.CheckConstraint(
+                condition=Q(ip_reconciled_at__isnull=True) | Q(ip_reconciled_by__isnull=False),
+                name="study_site_ip_reconciled_has_attester",
+            ),
         ]
         indexes = [
             models.Index(fields=["site", "status"]),
@@ -342,15 +360,20 @@ class SubjectVisitStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     COMPLETED = "completed", "Completed"
     MISSED = "missed", "Missed"
+    CANCELLED = "cancelled", "Not applicable"
 
 
 # Recording a visit: scheduled → completed | missed. Corrections (with a reason) may move a
 # recorded visit to any other status, e.g. a completed visit entered on the wrong subject back
 # to scheduled, or a visit marked missed that did take place to completed.
+# Withdrawing a subject marks the visits still ahead of them "cancelled" (not applicable: they
+# will not take place), so no due list or reminder waits for them; a cancelled visit that did
+# take place before the withdrawal is corrected to completed, with a reason.
 SUBJECT_VISIT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     SubjectVisitStatus.SCHEDULED: (SubjectVisitStatus.COMPLETED, SubjectVisitStatus.MISSED),
     SubjectVisitStatus.COMPLETED: (),
     SubjectVisitStatus.MISSED: (),
+    SubjectVisitStatus.CANCELLED: (),
 }
 SUBJECT_VISIT_CORRECTIONS: dict[str, tuple[str, ...]] = {
     SubjectVisitStatus.SCHEDULED: (),
@@ -360,6 +383,7 @@ SUBJECT_VISIT_CORRECTIONS: dict[str, tuple[str, ...]] = {
         SubjectVisitStatus.SCHEDULED,
     ),
     SubjectVisitStatus.MISSED: (SubjectVisitStatus.COMPLETED, SubjectVisitStatus.SCHEDULED),
+    SubjectVisitStatus.CANCELLED: (SubjectVisitStatus.COMPLETED,),
 }
 
 
@@ -405,6 +429,10 @@ class SubjectVisit(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="scheduled") | Q(actual_date__isnull=True),
                 name="subject_visit_scheduled_has_no_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | Q(actual_date__isnull=True),
+                name="subject_visit_cancelled_has_no_date",
             ),
         ]
         indexes = [
@@ -465,3 +493,101 @@ class Milestone(models.Model):
         return Q(study_site__in=visible_study_sites.values("pk")) | Q(
             study_site__isnull=True, study__in=visible_studies.values("pk")
         )
+
+
+# --- study updates --------------------------------------------------------------------------
+
+
+class StudyUpdateKind(models.TextChoices):
+    AMENDMENT = "amendment", "Protocol amendment notice"
+    NEWSLETTER = "newsletter", "Newsletter"
+    ENROLLMENT_PUSH = "enrollment_push", "Enrollment push"
+    OTHER = "other", "Other"
+
+
+@pghistory.track()
+class StudyUpdate(models.Model):
+    """A message from the CRO to all or chosen study-sites of a study. Each receiving site has
+    a StudyUpdateRecipient row recording who read (and, where asked, confirmed) it and when."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="updates")
+    kind = models.CharField(max_length=16, choices=StudyUpdateKind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    confirmation_required = models.BooleanField(default=False)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        triggers = [protect_delete("study_update")]
+        ordering = ["-posted_at", "-pk"]
+        constraints = [_choices_check("kind", StudyUpdateKind, "study_update_kind_valid")]
+        indexes = [models.Index(fields=["study", "-posted_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("study_update_detail", kwargs={"study_update_id": self.pk})
+
+    @staticmethod
+    def access_rule(visible_study_sites, visible_studies) -> Q:
+        """An update is seen by whoever sees one of the study-sites it was sent to."""
+        return Q(
+            pk__in=StudyUpdateRecipient.objects.filter(
+                study_site__in=visible_study_sites.values("pk")
+            ).values("study_update_id")
+        )
+
+
+@pghistory.track()
+class StudyUpdateRecipient(models.Model):
+    """One study-site's copy of a study update: read and confirmed by whom, when."""
+
+    study_site_path = "study_site"
+
+    study_update = models.ForeignKey(
+        StudyUpdate, on_delete=models.PROTECT, related_name="recipients"
+    )
+    study_site = models.ForeignKey(
+        StudySite, on_delete=models.PROTECT, related_name="study_updates"
+    )
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        triggers = [protect_delete("study_update_recipient")]
+        ordering = ["study_update", "study_site"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study_update", "study_site"], name="study_update_once_per_site"
+            ),
+            models.CheckConstraint(
+                condition=Q(read_at__isnull=True) | Q(read_by__isnull=False),
+                name="study_update_read_has_reader",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True)
+                | (Q(confirmed_by__isnull=False) & Q(read_at__isnull=False)),
+                name="study_update_confirmed_has_confirmer",
+            ),
+        ]
+        indexes = [models.Index(fields=["study_site", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.study_update} → {self.study_site}"
+
+    @property
+    def done(self) -> bool:
+        """Nothing left for the site: read, and confirmed where confirmation is asked for."""
+        if self.study_update.confirmation_required:
+            return self.confirmed_at is not None
+        return self.read_at is not None

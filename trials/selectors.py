@@ -1,13 +1,28 @@
 """Reads of the trial model for pages and the API; every one starts from trials.access."""
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
+from core.checklists import ChecklistItem
 from trials import access
 from trials.models import (
     Milestone,
     Study,
     StudySite,
+    StudyUpdate,
+    StudyUpdateRecipient,
     Subject,
     SubjectStatus,
     SubjectVisit,
@@ -204,3 +219,184 @@ def subject_visit_get(*, actor: User, subject_visit_id) -> SubjectVisit:
         actor,
         subject_visit_id,
     )
+
+
+# --- study updates --------------------------------------------------------------------------
+
+
+def _recipients(actor: User) -> QuerySet[StudyUpdateRecipient]:
+    return access.scope(StudyUpdateRecipient.objects.all(), actor)
+
+
+def study_update_list(
+    *, actor: User, filters: dict | None = None, with_recipients: bool = False
+) -> QuerySet[StudyUpdate]:
+    """Updates the actor may see (those sent to a study-site they see), newest first, with how
+    many of the sites they see received, read and confirmed each one. Filters: ``study``,
+    ``kind``."""
+    filters = filters or {}
+    seen = Q(recipients__study_site__in=access.visible_study_sites(actor).values("pk"))
+    queryset = (
+        access.scope(StudyUpdate.objects.all(), actor)
+        .select_related("study", "study__cro", "posted_by")
+        .annotate(
+            site_count=Count("recipients", filter=seen, distinct=True),
+            read_count=Count(
+                "recipients", filter=seen & Q(recipients__read_at__isnull=False), distinct=True
+            ),
+            confirmed_count=Count(
+                "recipients",
+                filter=seen & Q(recipients__confirmed_at__isnull=False),
+                distinct=True,
+            ),
+        )
+        .order_by("-posted_at", "-pk")
+    )
+    if filters.get("study"):
+        queryset = queryset.filter(study_id=filters["study"])
+    if filters.get("kind"):
+        queryset = queryset.filter(kind=filters["kind"])
+    if with_recipients:
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "recipients",
+                queryset=_recipients(actor)
+                .select_related("study_site", "read_by", "confirmed_by")
+                .order_by("study_site__site_number"),
+                to_attr="visible_recipients",
+            )
+        )
+    return queryset
+
+
+def study_update_get(*, actor: User, study_update_id) -> StudyUpdate:
+    """One update, with the receiving study-sites the actor may see prefetched (one query)."""
+    update = access.get_visible_or_404(
+        StudyUpdate.objects.select_related("study", "study__cro", "posted_by"),
+        actor,
+        study_update_id,
+    )
+    update.visible_recipients = list(
+        _recipients(actor)
+        .filter(study_update=update)
+        .select_related("study_site", "study_site__site", "read_by", "confirmed_by")
+        .order_by("study_site__site_number")
+    )
+    return update
+
+
+def site_org_ids(actor: User) -> list[int]:
+    """Site organizations where the actor works (any site role)."""
+    return _site_org_ids(actor)
+
+
+def study_update_inbox(*, actor: User, filters: dict | None = None) -> QuerySet:
+    """A site's view: the update copies of the study-sites the actor works at, across every CRO,
+    with what is still to do (unread, or confirmation asked and not given) first. Filters:
+    ``study``, ``kind``, ``pending`` (only what is still to do)."""
+    filters = filters or {}
+    queryset = (
+        _recipients(actor)
+        .filter(study_site__site_id__in=_site_org_ids(actor))
+        .select_related(
+            "study_update",
+            "study_update__study",
+            "study_update__study__cro",
+            "study_update__posted_by",
+            "study_site",
+            "read_by",
+            "confirmed_by",
+        )
+        .annotate(
+            pending=Case(
+                When(read_at__isnull=True, then=Value(1)),
+                When(
+                    study_update__confirmation_required=True,
+                    confirmed_at__isnull=True,
+                    then=Value(1),
+                ),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("-pending", "-study_update__posted_at", "-pk")
+    )
+    if filters.get("study"):
+        queryset = queryset.filter(study_update__study_id=filters["study"])
+    if filters.get("kind"):
+        queryset = queryset.filter(study_update__kind=filters["kind"])
+    if filters.get("pending"):
+        queryset = queryset.filter(pending=1)
+    return queryset
+
+
+def study_update_recipient_get(*, actor: User, study_update_recipient_id) -> StudyUpdateRecipient:
+    return access.get_visible_or_404(
+        StudyUpdateRecipient.objects.select_related(
+            "study_update", "study_update__study", "study_site", "read_by", "confirmed_by"
+        ),
+        actor,
+        study_update_recipient_id,
+    )
+
+
+def _site_org_ids(actor: User) -> list[int]:
+    from accounts.selectors import organization_roles
+
+    return [org for org, roles in organization_roles(actor).items() if roles & access.SITE_ROLES]
+
+
+def postable_studies(*, actor: User) -> QuerySet[Study]:
+    """Studies the actor may post updates to: their CRO's studies as admin or project manager,
+    and those they lead."""
+    from accounts.models import Role
+    from accounts.selectors import organization_roles
+    from trials.models import StudyTeamMember, TeamRole
+
+    held = organization_roles(actor)
+    managing = [org for org, roles in held.items() if roles & {Role.ADMIN, Role.PROJECT_MANAGER}]
+    led = StudyTeamMember.objects.filter(user=actor, role=TeamRole.LEAD).values("study_id")
+    return (
+        access.visible_studies(actor)
+        .filter(Q(cro_id__in=managing) | (Q(pk__in=led) & Q(cro_id__in=list(held))))
+        .order_by("protocol_number")
+    )
+
+
+# --- checklist items owned by trials (registered in TrialsConfig.ready) ----------------------
+
+
+def _study_site_url(study_site) -> str:
+    return reverse("study_site_detail", kwargs={"study_site_id": study_site.pk})
+
+
+def agreement_checklist_items(study_site) -> list[ChecklistItem]:
+    """Activation: the clinical trial agreement is signed (no query: a field of the row)."""
+    signed = study_site.agreement_signed_on
+    return [
+        ChecklistItem(
+            key="trials.agreement_signed",
+            label="Clinical trial agreement signed",
+            done=signed is not None,
+            detail=f"Signed on {signed:%Y-%m-%d}." if signed else "No signing date recorded.",
+            url=_study_site_url(study_site),
+        )
+    ]
+
+
+def ip_reconciliation_checklist_items(study_site) -> list[ChecklistItem]:
+    """Close-out: the investigational product is attested reconciled (no query)."""
+    at = study_site.ip_reconciled_at
+    return [
+        ChecklistItem(
+            key="trials.ip_reconciled",
+            label="Investigational product reconciled",
+            done=at is not None,
+            detail=(
+                f"Attested on {timezone.localtime(at):%Y-%m-%d %H:%M %Z}."
+                if at
+                else "The assigned CRA or the study lead attests it on the study-site page."
+            ),
+            url=_study_site_url(study_site),
+        )
+    ]

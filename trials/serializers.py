@@ -16,6 +16,9 @@ from trials.models import (
     StudySite,
     StudySiteStatus,
     StudyStatus,
+    StudyUpdate,
+    StudyUpdateKind,
+    StudyUpdateRecipient,
     Subject,
     SubjectStatus,
     SubjectVisit,
@@ -235,6 +238,39 @@ class StudySiteOutputSerializer(serializers.ModelSerializer):
             "principal_investigator",
         ]
         read_only_fields = fields
+
+
+class AgreementInputSerializer(serializers.Serializer):
+    signed_on = serializers.DateField()
+    reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text="Required to change a date already recorded; kept in the audit trail.",
+    )
+
+
+class StudySiteRecordsOutputSerializer(serializers.ModelSerializer):
+    """The start-up and close-out records trials keeps on a study-site."""
+
+    ip_reconciled_by = serializers.CharField(
+        source="ip_reconciled_by.printed_name", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = StudySite
+        fields = [
+            "id",
+            "agreement_signed_on",
+            "ip_reconciled_at",
+            "ip_reconciled_by",
+            "ip_reconciliation_note",
+        ]
+        read_only_fields = fields
+
+
+class IPReconciliationInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 # Statuses a study-site can move to (never back to candidate); which move is allowed from
@@ -462,3 +498,75 @@ class EnrollmentMetricsSerializer(serializers.Serializer):
             s.css: [{"date": d.isoformat(), "value": v} for d, v in s.points]
             for s in metrics.chart.series
         }
+
+
+# --- study updates ------------------------------------------------------------------------
+
+
+class StudyUpdateFilterSerializer(serializers.Serializer):
+    study = serializers.IntegerField(required=False, min_value=1, help_text="Study id")
+    kind = serializers.ChoiceField(choices=StudyUpdateKind.choices, required=False)
+
+
+class StudyUpdateRecipientSerializer(serializers.ModelSerializer):
+    study_site = serializers.IntegerField(source="study_site_id", read_only=True)
+    site_number = serializers.CharField(source="study_site.site_number", read_only=True)
+    read_by = serializers.CharField(
+        source="read_by.printed_name", read_only=True, allow_null=True, default=None
+    )
+    confirmed_by = serializers.CharField(
+        source="confirmed_by.printed_name", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = StudyUpdateRecipient
+        fields = [
+            "id",
+            "study_site",
+            "site_number",
+            "read_at",
+            "read_by",
+            "confirmed_at",
+            "confirmed_by",
+        ]
+        read_only_fields = fields
+
+
+class StudyUpdateOutputSerializer(serializers.ModelSerializer):
+    study = StudyRefSerializer(read_only=True)
+    posted_by = serializers.CharField(source="posted_by.printed_name", read_only=True)
+    recipients = StudyUpdateRecipientSerializer(
+        source="visible_recipients",
+        many=True,
+        read_only=True,
+        help_text="The receiving study-sites you can see (a site sees only its own).",
+    )
+
+    class Meta:
+        model = StudyUpdate
+        fields = [
+            "id",
+            "study",
+            "kind",
+            "title",
+            "body",
+            "confirmation_required",
+            "posted_by",
+            "posted_at",
+            "recipients",
+        ]
+        read_only_fields = fields
+
+
+class StudyUpdateCreateInputSerializer(serializers.Serializer):
+    study = serializers.IntegerField(min_value=1, help_text="Study id")
+    kind = serializers.ChoiceField(choices=StudyUpdateKind.choices)
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField()
+    confirmation_required = serializers.BooleanField(default=False)
+    study_sites = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        help_text="Study-site ids; empty sends to every open site of the study.",
+    )

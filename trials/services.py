@@ -8,12 +8,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Organization, OrganizationKind, Role, User
+from accounts.models import Membership, Organization, OrganizationKind, Role, User
 from accounts.selectors import organization_roles
 from core import checklists
 from core.audit import audit_context, require_reason
 from core.events import publish
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
+from core.notifications import notify
 from trials import access
 from trials.models import (
     STUDY_SITE_TRANSITIONS,
@@ -32,6 +33,9 @@ from trials.models import (
     StudySite,
     StudySiteStatus,
     StudyTeamMember,
+    StudyUpdate,
+    StudyUpdateKind,
+    StudyUpdateRecipient,
     Subject,
     SubjectStatus,
     SubjectVisit,
@@ -199,6 +203,7 @@ def study_site_add(
 def study_site_assign_cra(*, actor: User, study_site: StudySite, cra: User) -> CRAAssignment:
     study_site = StudySite.objects.select_for_update().select_related("study").get(pk=study_site.pk)
     access.require("study_site.manage", access.study_site_roles(actor, study_site))
+    access.require_open(study_site)
     if Role.CRA not in organization_roles(cra).get(study_site.study.cro_id, set()):
         raise ApplicationError(
             "Only a CRA of the study's CRO can be assigned.", fields={"cra": ["Not a CRA here."]}
@@ -343,6 +348,7 @@ def milestone_record(
     the same date again changes nothing; correcting the date needs a reason.
     """
     access.require("milestone.record", access.study_site_roles(actor, study_site))
+    access.require_open(StudySite.objects.select_for_update().get(pk=study_site.pk))
     if kind not in MilestoneKind.values:
         raise ApplicationError("Unknown milestone.", fields={"kind": ["Choose a milestone."]})
     if actual_date > timezone.localdate():
@@ -479,6 +485,7 @@ def subject_register(
     only at an activated or enrolling study-site."""
     study_site = StudySite.objects.select_for_update().select_related("study").get(pk=study_site.pk)
     access.require("subject.register", access.study_site_roles(actor, study_site))
+    access.require_open(study_site)
     if "{site" not in study_site.study.subject_id_pattern:
         Study.objects.select_for_update().filter(pk=study_site.study_id).first()
     if study_site.status not in SCREENING_SITE_STATUSES:
@@ -538,6 +545,21 @@ def _schedule_visits(subject: Subject) -> list[SubjectVisit]:
     return SubjectVisit.objects.bulk_create(visits)
 
 
+def _cancel_visits_ahead(subject: Subject, *, today: date) -> int:
+    """A withdrawn subject has no visits ahead: each scheduled visit whose window has not yet
+    closed is marked not applicable (cancelled). Overdue visits stay scheduled so the site
+    records what happened (completed or missed)."""
+    visits = SubjectVisit.objects.select_for_update().filter(
+        subject=subject, status=SubjectVisitStatus.SCHEDULED, window_end__gte=today
+    )
+    cancelled = 0
+    for visit in visits:  # save() per row so the audit trail keeps each change
+        visit.status = SubjectVisitStatus.CANCELLED
+        visit.save(update_fields=["status"])
+        cancelled += 1
+    return cancelled
+
+
 @transaction.atomic
 def subject_transition(
     *,
@@ -551,10 +573,12 @@ def subject_transition(
 
     Enrolling (on ``enrollment_date``, default today) schedules the study's visits and, for the
     study-site's first enrolled subject, records the FPI milestone. Screen failure and
-    withdrawal need a reason; a screen failure publishes ``subject.screen_failed``."""
+    withdrawal need a reason; a screen failure publishes ``subject.screen_failed``. Withdrawal
+    marks the visits still ahead of the subject not applicable (cancelled)."""
     subject = _lock_subject(subject)
     study_site = subject.study_site
     access.require("subject.transition", access.study_site_roles(actor, study_site))
+    access.require_open(study_site)
     if to_status not in SUBJECT_TRANSITIONS.get(subject.status, ()):
         raise TransitionNotAllowed(
             f"A subject who is {subject.get_status_display().lower()} cannot become "
@@ -600,6 +624,8 @@ def subject_transition(
             subject.enrollment_date = enrollment_date
             fields.append("enrollment_date")
         subject.save(update_fields=fields)
+        if to_status == SubjectStatus.WITHDRAWN:
+            _cancel_visits_ahead(subject, today=today)
         if to_status == SubjectStatus.ENROLLED:
             _schedule_visits(subject)
             already = Milestone.objects.filter(
@@ -625,6 +651,7 @@ def subject_correct(*, actor: User, subject: Subject, reason: str, **changes: An
     reason = require_reason(reason)
     subject = _lock_subject(subject)
     access.require("subject.correct", access.study_site_roles(actor, subject.study_site))
+    access.require_open(subject.study_site)
     unknown = set(changes) - set(SUBJECT_CORRECTABLE_FIELDS)
     if unknown:
         raise ApplicationError(
@@ -693,6 +720,7 @@ def subject_visit_complete(
     note says what happened). Publishes ``subject_visit.completed`` after commit."""
     visit = _lock_visit(subject_visit)
     access.require("subject_visit.record", access.study_site_roles(actor, visit.subject.study_site))
+    access.require_open(visit.subject.study_site)
     _check_recordable(visit)
     if SubjectVisitStatus.COMPLETED not in SUBJECT_VISIT_TRANSITIONS[visit.status]:
         raise TransitionNotAllowed(
@@ -723,6 +751,7 @@ def subject_visit_miss(
     """Record that a scheduled visit did not take place."""
     visit = _lock_visit(subject_visit)
     access.require("subject_visit.record", access.study_site_roles(actor, visit.subject.study_site))
+    access.require_open(visit.subject.study_site)
     _check_recordable(visit)
     if SubjectVisitStatus.MISSED not in SUBJECT_VISIT_TRANSITIONS[visit.status]:
         raise TransitionNotAllowed(
@@ -761,6 +790,7 @@ def subject_visit_correct(
     access.require(
         "subject_visit.correct", access.study_site_roles(actor, visit.subject.study_site)
     )
+    access.require_open(visit.subject.study_site)
     if status not in SUBJECT_VISIT_CORRECTIONS.get(visit.status, ()):
         raise TransitionNotAllowed(
             "Only a recorded (completed or missed) visit can be corrected"
@@ -801,13 +831,200 @@ def subject_visit_correct(
     return visit
 
 
+# --- start-up and close-out records on the study-site ------------------------------------------
+
+
+@transaction.atomic
+def study_site_record_agreement(
+    *, actor: User, study_site: StudySite, signed_on: date, reason: str = ""
+) -> StudySite:
+    """Record the date the clinical trial agreement was fully signed (an activation checklist
+    item). The first entry needs no reason; changing a recorded date needs one."""
+    study_site = StudySite.objects.select_for_update().select_related("study").get(pk=study_site.pk)
+    access.require("study_site.record_agreement", access.study_site_roles(actor, study_site))
+    access.require_open(study_site)
+    if signed_on is None:
+        raise ApplicationError(
+            "Enter the date the agreement was signed.", fields={"signed_on": ["Enter a date."]}
+        )
+    if signed_on > timezone.localdate():
+        raise ApplicationError(
+            "An agreement cannot be signed in the future.",
+            fields={"signed_on": ["Enter today or an earlier date."]},
+        )
+    if study_site.agreement_signed_on == signed_on:
+        raise ApplicationError("This date is already recorded.", fields={"signed_on": ["Same."]})
+    if study_site.agreement_signed_on is not None:
+        audit_reason = require_reason(reason)
+    else:
+        audit_reason = (reason or "").strip() or "clinical trial agreement signed"
+    with audit_context(reason=audit_reason):
+        study_site.agreement_signed_on = signed_on
+        study_site.save(update_fields=["agreement_signed_on"])
+    return study_site
+
+
+@transaction.atomic
+def study_site_reconcile_ip(*, actor: User, study_site: StudySite, note: str = "") -> StudySite:
+    """Attest that the investigational product at the site is reconciled (a close-out item):
+    the assigned CRA or a study lead; who and when are kept with the note."""
+    study_site = StudySite.objects.select_for_update().select_related("study").get(pk=study_site.pk)
+    access.require("study_site.reconcile_ip", access.study_site_roles(actor, study_site))
+    access.require_open(study_site)
+    if study_site.ip_reconciled_at is not None:
+        raise TransitionNotAllowed(
+            "The investigational product is already attested reconciled.",
+            fields={"note": ["Already attested."]},
+        )
+    note = (note or "").strip()
+    errors: dict[str, list[str]] = {}
+    _check_free_text(errors, "note", note)
+    if len(note) > 2000:
+        errors["note"] = ["Keep the note under 2,000 characters."]
+    if errors:
+        raise ApplicationError("Please correct the fields below.", fields=errors)
+    with audit_context(reason="investigational product reconciled"):
+        study_site.ip_reconciled_at = timezone.now()
+        study_site.ip_reconciled_by = actor
+        study_site.ip_reconciliation_note = note
+        study_site.save(
+            update_fields=["ip_reconciled_at", "ip_reconciled_by", "ip_reconciliation_note"]
+        )
+    return study_site
+
+
+# --- study updates ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def study_update_post(
+    *,
+    actor: User,
+    study: Study,
+    kind: str,
+    title: str,
+    body: str,
+    confirmation_required: bool = False,
+    study_sites: list[StudySite] | None = None,
+) -> StudyUpdate:
+    """Post an update to chosen study-sites of a study (all open ones when none are chosen).
+    Each receiving site's people get an in-app notification, once per update."""
+    access.require("study_update.post", access.study_roles(actor, study))
+    errors: dict[str, list[str]] = {}
+    title = (title or "").strip()
+    body = (body or "").strip()
+    if kind not in StudyUpdateKind.values:
+        errors["kind"] = ["Choose the kind of update."]
+    if not title:
+        errors["title"] = ["Enter a title."]
+    elif len(title) > 200:
+        errors["title"] = ["Keep the title under 200 characters."]
+    if not body:
+        errors["body"] = ["Write the update."]
+    open_sites = StudySite.objects.filter(study=study).exclude(status=StudySiteStatus.CLOSED)
+    if study_sites:
+        chosen_ids = {ss.pk for ss in study_sites}
+        targets = list(open_sites.filter(pk__in=chosen_ids).select_related("site"))
+        if len(targets) != len(chosen_ids):
+            errors["study_sites"] = ["Choose open study-sites of this study only."]
+    else:
+        targets = list(open_sites.select_related("site"))
+        if not targets:
+            errors["study_sites"] = ["The study has no open study-site to send to."]
+    if errors:
+        raise ApplicationError("Please correct the fields below.", fields=errors)
+    update = StudyUpdate.objects.create(
+        study=study,
+        kind=kind,
+        title=title,
+        body=body,
+        confirmation_required=confirmation_required,
+        posted_by=actor,
+    )
+    StudyUpdateRecipient.objects.bulk_create(
+        [StudyUpdateRecipient(study_update=update, study_site=ss) for ss in targets]
+    )
+    readers = (
+        Membership.objects.filter(
+            organization_id__in=[ss.site_id for ss in targets],
+            role__in=access.SITE_ROLES,
+            is_active=True,
+        )
+        .select_related("user")
+        .order_by("user_id")
+    )
+    label = "Confirmation asked: " if confirmation_required else ""
+    for user in {m.user_id: m.user for m in readers}.values():
+        notify(
+            recipient=user,
+            kind="study_update",
+            title=f"{label}{study.protocol_number}: {title}",
+            body=body[:500],
+            dedupe_key=f"study_update:{update.pk}:{user.pk}",
+            url=update.get_absolute_url(),
+            subject=update,
+        )
+    return update
+
+
+def _lock_recipient(recipient: StudyUpdateRecipient) -> StudyUpdateRecipient:
+    return (
+        StudyUpdateRecipient.objects.select_for_update(of=("self",))
+        .select_related("study_update", "study_site", "study_site__study")
+        .get(pk=recipient.pk)
+    )
+
+
+@transaction.atomic
+def study_update_mark_read(*, actor: User, recipient: StudyUpdateRecipient) -> StudyUpdateRecipient:
+    """A person of the receiving site marks the update read for their site (first reader is
+    kept; marking again changes nothing)."""
+    recipient = _lock_recipient(recipient)
+    access.require("study_update.acknowledge", access.study_site_roles(actor, recipient.study_site))
+    access.require_open(recipient.study_site)
+    if recipient.read_at is None:
+        with audit_context(reason="study update read"):
+            recipient.read_at = timezone.now()
+            recipient.read_by = actor
+            recipient.save(update_fields=["read_at", "read_by"])
+    return recipient
+
+
+@transaction.atomic
+def study_update_confirm(*, actor: User, recipient: StudyUpdateRecipient) -> StudyUpdateRecipient:
+    """A person of the receiving site confirms, for their site, that the update was read (only
+    where the CRO asked for confirmation; once per site)."""
+    recipient = _lock_recipient(recipient)
+    access.require("study_update.acknowledge", access.study_site_roles(actor, recipient.study_site))
+    access.require_open(recipient.study_site)
+    if not recipient.study_update.confirmation_required:
+        raise TransitionNotAllowed("This update does not ask for a confirmation.")
+    if recipient.confirmed_at is not None:
+        raise TransitionNotAllowed(
+            f"Already confirmed by {recipient.confirmed_by} on "
+            f"{timezone.localtime(recipient.confirmed_at):%Y-%m-%d %H:%M %Z}."
+        )
+    now = timezone.now()
+    with audit_context(reason="study update confirmed read"):
+        if recipient.read_at is None:
+            recipient.read_at, recipient.read_by = now, actor
+        recipient.confirmed_at, recipient.confirmed_by = now, actor
+        recipient.save(update_fields=["read_at", "read_by", "confirmed_at", "confirmed_by"])
+    return recipient
+
+
 __all__ = [
     "milestone_record",
     "StudySiteStatus",
     "study_create",
     "study_site_add",
     "study_site_assign_cra",
+    "study_site_reconcile_ip",
+    "study_site_record_agreement",
     "study_site_transition",
+    "study_update_confirm",
+    "study_update_mark_read",
+    "study_update_post",
     "study_update",
     "subject_correct",
     "subject_register",

@@ -26,6 +26,38 @@ urlpatterns = [
         views.study_site_assign_cra,
         name="study_site_assign_cra",
     ),
+    path(
+        "study-sites/<int:study_site_id>/agreement/",
+        views.study_site_record_agreement,
+        name="study_site_record_agreement",
+    ),
+    path(
+        "study-sites/<int:study_site_id>/ip-reconciliation/",
+        views.study_site_reconcile_ip,
+        name="study_site_reconcile_ip",
+    ),
+    # study updates
+    path("study-updates/", views.study_update_list, name="study_update_list"),
+    path(
+        "studies/<int:study_id>/updates/new/",
+        views.study_update_create,
+        name="study_update_create",
+    ),
+    path(
+        "study-updates/<int:study_update_id>/",
+        views.study_update_detail,
+        name="study_update_detail",
+    ),
+    path(
+        "study-update-recipients/<int:study_update_recipient_id>/read/",
+        views.study_update_recipient_read,
+        name="study_update_recipient_read",
+    ),
+    path(
+        "study-update-recipients/<int:study_update_recipient_id>/confirm/",
+        views.study_update_recipient_confirm,
+        name="study_update_recipient_confirm",
+    ),
     path("study-sites/<int:study_site_id>/audit/", views.study_site_audit, name="study_site_audit"),
     # the enrollment log, subjects and their visits
     path(

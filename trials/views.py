@@ -6,27 +6,32 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role, User
-from accounts.selectors import organization_roles
+from accounts.models import OrganizationKind, Role, User
+from accounts.selectors import active_membership, organization_roles
 from core import checklists
 from core.audit import audit_trail
-from core.exceptions import ApplicationError, PermissionDenied
+from core.exceptions import ApplicationError, PermissionDenied, RecordLocked
 from core.views import apply_error, forbidden, paginate
 from sites.models import SiteProfile
 from trials import access, selectors, services
 from trials.forms import (
+    AgreementForm,
     AssignCRAForm,
+    IPReconciliationForm,
     StudyEditForm,
     StudyFilterForm,
     StudyForm,
     StudySiteAddForm,
     StudySiteFilterForm,
     StudySiteTransitionForm,
+    StudyUpdateFilterForm,
+    StudyUpdateForm,
     VisitDefinitionForm,
 )
-from trials.models import STUDY_SITE_TRANSITIONS, SubjectStatus
+from trials.models import STUDY_SITE_TRANSITIONS, StudySiteStatus, SubjectStatus
 
 AUDIT_PAGE_SIZE = 50
+PANEL_ROWS = 8
 STUDY_SORTS = {"protocol": "protocol_number", "title": "title", "status": "status"}
 
 
@@ -195,6 +200,7 @@ def study_site_list(request):
 
 def _study_site_context(request, study_site, **forms_):
     roles = access.study_site_roles(request.user, study_site)
+    is_open = study_site.status != StudySiteStatus.CLOSED
     can_manage = access.allowed("study_site.manage", roles)
     subjects = selectors.subject_list(actor=request.user, study_site=study_site)
     counts = {status: 0 for status in SubjectStatus.values}
@@ -232,6 +238,19 @@ def _study_site_context(request, study_site, **forms_):
         "transition_form": transition_form,
         "next_statuses": next_statuses,
         "cra_form": forms_.get("cra_form") or AssignCRAForm(prefix="cra", cras=cras),
+        "can_record_agreement": is_open and access.allowed("study_site.record_agreement", roles),
+        "agreement_form": forms_.get("agreement_form")
+        or AgreementForm(prefix="agreement", initial={"signed_on": study_site.agreement_signed_on}),
+        "can_reconcile_ip": is_open
+        and study_site.ip_reconciled_at is None
+        and access.allowed("study_site.reconcile_ip", roles),
+        "ip_form": forms_.get("ip_form") or IPReconciliationForm(prefix="ip"),
+        "ip_reconciled_by": (
+            User.objects.filter(pk=study_site.ip_reconciled_by_id).first()
+            if study_site.ip_reconciled_by_id
+            else None
+        ),
+        "is_open": is_open,
     }
 
 
@@ -261,6 +280,9 @@ def study_site_transition(request, study_site_id: int):
             )
         except PermissionDenied as error:
             return forbidden(request, error)
+        except RecordLocked as error:
+            messages.error(request, error.message)
+            return redirect("study_site_detail", study_site_id=study_site.pk)
         except ApplicationError as error:
             apply_error(form, error)
         else:
@@ -285,6 +307,9 @@ def study_site_assign_cra(request, study_site_id: int):
             )
         except PermissionDenied as error:
             return forbidden(request, error)
+        except RecordLocked as error:
+            messages.error(request, error.message)
+            return redirect("study_site_detail", study_site_id=study_site.pk)
         except ApplicationError as error:
             apply_error(form, error)
         else:
@@ -325,3 +350,195 @@ def study_site_audit(request, study_site_id: int):
             "back_url": study_site.get_absolute_url(),
         },
     )
+
+
+# --- start-up and close-out records on the study-site ------------------------------------------
+
+
+@login_required
+@require_POST
+def study_site_record_agreement(request, study_site_id: int):
+    study_site = selectors.study_site_get(actor=request.user, study_site_id=study_site_id)
+    form = AgreementForm(request.POST, prefix="agreement")
+    if form.is_valid():
+        try:
+            services.study_site_record_agreement(
+                actor=request.user, study_site=study_site, **form.cleaned_data
+            )
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except RecordLocked as error:
+            messages.error(request, error.message)
+            return redirect("study_site_detail", study_site_id=study_site.pk)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, "Agreement signing date recorded.")
+            return redirect("study_site_detail", study_site_id=study_site.pk)
+    context = _study_site_context(request, study_site, agreement_form=form)
+    return render(request, "trials/study_site_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def study_site_reconcile_ip(request, study_site_id: int):
+    study_site = selectors.study_site_get(actor=request.user, study_site_id=study_site_id)
+    form = IPReconciliationForm(request.POST, prefix="ip")
+    if form.is_valid():
+        try:
+            services.study_site_reconcile_ip(
+                actor=request.user, study_site=study_site, **form.cleaned_data
+            )
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except RecordLocked as error:
+            messages.error(request, error.message)
+            return redirect("study_site_detail", study_site_id=study_site.pk)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, "Investigational product attested reconciled.")
+            return redirect("study_site_detail", study_site_id=study_site.pk)
+    context = _study_site_context(request, study_site, ip_form=form)
+    return render(request, "trials/study_site_detail.html", context, status=400)
+
+
+# --- study updates --------------------------------------------------------------------------
+
+
+def _is_site_user(request) -> bool:
+    membership = active_membership(request)
+    return membership is not None and membership.organization.kind == OrganizationKind.SITE
+
+
+@login_required
+def study_update_list(request):
+    """Site people: the updates sent to their study-sites across every CRO, what is still to do
+    first. CRO people and sponsors: the updates of their studies with per-site read counts."""
+    site_view = _is_site_user(request)
+    studies = access.visible_studies(request.user).order_by("protocol_number")
+    form = StudyUpdateFilterForm(request.GET or None, studies=studies)
+    filters = form.cleaned_data if form.is_valid() else {}
+    filters = {**filters, "study": filters["study"].pk if filters.get("study") else None}
+    if site_view:
+        rows = selectors.study_update_inbox(actor=request.user, filters=filters)
+    else:
+        rows = selectors.study_update_list(actor=request.user, filters=filters)
+    return render(
+        request,
+        "trials/study_update_list.html",
+        {
+            "form": form,
+            "site_view": site_view,
+            "page_obj": paginate(request, rows),
+            "postable": [] if site_view else list(selectors.postable_studies(actor=request.user)),
+            "filtered": any(filters.values()),
+        },
+    )
+
+
+@login_required
+def study_update_create(request, study_id: int):
+    study = selectors.study_get(actor=request.user, study_id=study_id)
+    if not access.allowed("study_update.post", access.study_roles(request.user, study)):
+        return forbidden(
+            request, PermissionDenied("Only the CRO's project managers and study leads post.")
+        )
+    open_sites = (
+        selectors.study_site_list(actor=request.user, filters={"study": study.pk})
+        .exclude(status="closed")
+        .select_related(None)
+        .select_related("site")
+    )
+    form = StudyUpdateForm(request.POST or None, study_sites=open_sites)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["study_sites"] = list(data["study_sites"])
+        try:
+            update = services.study_update_post(actor=request.user, study=study, **data)
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, "Update posted; the sites' people are notified.")
+            return redirect("study_update_detail", study_update_id=update.pk)
+    return render(
+        request,
+        "trials/study_update_form.html",
+        {"study": study, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def study_update_detail(request, study_update_id: int):
+    update = selectors.study_update_get(actor=request.user, study_update_id=study_update_id)
+    site_ids = set(selectors._site_org_ids(request.user))
+    return render(
+        request,
+        "trials/study_update_detail.html",
+        {
+            "update": update,
+            "recipients": update.visible_recipients,
+            "site_view": any(r.study_site.site_id in site_ids for r in update.visible_recipients),
+            "can_act": bool(site_ids),
+        },
+    )
+
+
+def _recipient_action(request, study_update_recipient_id: int, service, done: str):
+    recipient = selectors.study_update_recipient_get(
+        actor=request.user, study_update_recipient_id=study_update_recipient_id
+    )
+    error_message = ""
+    try:
+        recipient = service(actor=request.user, recipient=recipient)
+    except PermissionDenied as error:
+        return forbidden(request, error)
+    except ApplicationError as error:
+        error_message = error.message
+    if request.htmx:
+        recipient = selectors.study_update_recipient_get(
+            actor=request.user, study_update_recipient_id=recipient.pk
+        )
+        return render(
+            request,
+            "trials/study_update_list.html#inbox-row",
+            {"r": recipient, "flash": done if not error_message else "", "error": error_message},
+            status=409 if error_message else 200,
+        )
+    if error_message:
+        messages.error(request, error_message)
+    else:
+        messages.success(request, done)
+    return redirect("study_update_detail", study_update_id=recipient.study_update_id)
+
+
+@login_required
+@require_POST
+def study_update_recipient_read(request, study_update_recipient_id: int):
+    return _recipient_action(
+        request, study_update_recipient_id, services.study_update_mark_read, "Marked read."
+    )
+
+
+@login_required
+@require_POST
+def study_update_recipient_confirm(request, study_update_recipient_id: int):
+    return _recipient_action(
+        request,
+        study_update_recipient_id,
+        services.study_update_confirm,
+        "Confirmed: your site has read this update.",
+    )
+
+
+def study_updates_panel(request) -> dict | None:
+    """Dashboard panel for sites: updates still to read or confirm (constant queries)."""
+    rows = list(
+        selectors.study_update_inbox(actor=request.user, filters={"pending": True})[
+            : PANEL_ROWS + 1
+        ]
+    )
+    return {"rows": rows[:PANEL_ROWS], "more": len(rows) > PANEL_ROWS}
