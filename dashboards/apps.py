@@ -9,3 +9,4 @@ class DashboardsConfig(AppConfig):
         from core.navigation import NavItem, register
 
         register(NavItem("Dashboard", "dashboard", order=0))
+        register(NavItem("Work", "work_inbox", order=1, kinds=frozenset({"site", "cro"})))

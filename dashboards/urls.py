@@ -4,4 +4,5 @@ from dashboards import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("inbox/work/", views.work_inbox, name="work_inbox"),
 ]

@@ -9,6 +9,8 @@ from accounts.models import OrganizationKind, Role
 from accounts.selectors import active_membership, membership_list
 from core.models import Notification
 from core.panels import panels_for
+from core.views import paginate
+from dashboards import inbox as inbox_page
 from trials import selectors as trial_selectors
 
 DASHBOARD_ROWS = 50
@@ -36,6 +38,7 @@ def dashboard(request):
         context = panel.build(request)
         if context is not None:
             panels.append((panel, context))
+    waiting = len(inbox_page.work_items(request)[0]) if kind else 0
     if kind == OrganizationKind.SITE:
         template = "dashboards/site.html"
     elif kind == OrganizationKind.SPONSOR:
@@ -55,7 +58,43 @@ def dashboard(request):
             "by_cro": by_cro,
             "cro_count": len(by_cro),
             "notifications": notifications,
+            "waiting": waiting,
             "main_panels": [(p, c) for p, c in panels if p.column == "main"],
             "side_panels": [(p, c) for p, c in panels if p.column == "side"],
+        },
+    )
+
+
+INBOX_PAGE_SIZE = 25
+
+
+@login_required
+def work_inbox(request):
+    """One page of everything waiting on the user across every CRO and study; an HTMX request
+    with ``row=<key>`` gets that one row re-rendered (after an in-place action)."""
+    items, kinds = inbox_page.work_items(request)
+    row_key = request.GET.get("row")
+    if request.htmx and row_key:
+        item = next((i for i in items if i.key == row_key), None)
+        return render(
+            request,
+            "dashboards/work_inbox.html#inbox-row",
+            {"item": item, "row_key": row_key},
+        )
+    shown = inbox_page.filter_items(items, request.GET)
+    cros, studies = inbox_page.choices(items)
+    page_obj = paginate(request, shown, per_page=INBOX_PAGE_SIZE)
+    return render(
+        request,
+        "dashboards/work_inbox.html",
+        {
+            "page_obj": page_obj,
+            "total": len(items),
+            "shown": len(shown),
+            "kinds": kinds,
+            "cros": cros,
+            "studies": studies,
+            "due_choices": inbox_page.DUE_CHOICES,
+            "filters": {k: request.GET.get(k, "") for k in ("cro", "study", "kind", "due")},
         },
     )

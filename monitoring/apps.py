@@ -76,3 +76,22 @@ class MonitoringConfig(AppConfig):
         )
         checklists.register(checklists.ACTIVATION, "monitoring.siv", monitoring_panels.siv_item)
         checklists.register(checklists.CLOSE_OUT, "monitoring.cov", monitoring_panels.cov_items)
+
+        from core import inbox
+        from monitoring import inbox as monitoring_inbox
+
+        site_roles = frozenset({Role.COORDINATOR, Role.INVESTIGATOR, Role.SITE_ADMIN})
+        inbox.register(
+            "monitoring.site",
+            monitoring_inbox.site_items,
+            kinds=monitoring_inbox.KINDS_SITE,
+            org_kinds=frozenset({"site"}),
+            roles=site_roles,
+        )
+        inbox.register(
+            "monitoring.cra",
+            monitoring_inbox.cra_items,
+            kinds=monitoring_inbox.KINDS_CRA,
+            org_kinds=frozenset({"cro"}),
+            roles=frozenset({Role.CRA}),
+        )

@@ -67,3 +67,21 @@ class QueriesConfig(AppConfig):
             "queries.tasks.data_query_aging_reminders",
             schedules.crontab(hour=7, minute=15),
         )
+
+        from core import inbox
+        from queries import inbox as query_inbox
+
+        inbox.register(
+            "queries.site",
+            query_inbox.site_items,
+            kinds=query_inbox.KINDS_SITE,
+            org_kinds=frozenset({OrganizationKind.SITE}),
+            roles=frozenset({Role.COORDINATOR, Role.INVESTIGATOR, Role.SITE_ADMIN}),
+        )
+        inbox.register(
+            "queries.cro",
+            query_inbox.cro_items,
+            kinds=query_inbox.KINDS_CRO,
+            org_kinds=frozenset({OrganizationKind.CRO}),
+            roles=frozenset({Role.CRA, Role.DATA_MANAGER, Role.PROJECT_MANAGER}),
+        )

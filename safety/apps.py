@@ -64,3 +64,21 @@ class SafetyConfig(AppConfig):
             "safety.tasks.sae_escalations",
             schedules.crontab(minute="*/15"),
         )
+
+        from core import inbox
+        from safety import inbox as safety_inbox
+
+        inbox.register(
+            "safety.site",
+            safety_inbox.site_items,
+            kinds=safety_inbox.KINDS_SITE,
+            org_kinds=frozenset({OrganizationKind.SITE}),
+            roles=frozenset({Role.COORDINATOR, Role.INVESTIGATOR, Role.SITE_ADMIN}),
+        )
+        inbox.register(
+            "safety.cro",
+            safety_inbox.cro_items,
+            kinds=safety_inbox.KINDS_CRO,
+            org_kinds=frozenset({OrganizationKind.CRO}),
+            roles=frozenset({Role.SAFETY}),
+        )

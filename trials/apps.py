@@ -62,3 +62,14 @@ class TrialsConfig(AppConfig):
             selectors.ip_reconciliation_checklist_items,
             order=40,
         )
+
+        from core import inbox
+        from trials import inbox as trials_inbox
+
+        inbox.register(
+            "trials.site",
+            trials_inbox.site_items,
+            kinds=trials_inbox.KINDS_SITE,
+            org_kinds=frozenset({"site"}),
+            roles=frozenset({Role.SITE_ADMIN, Role.COORDINATOR, Role.INVESTIGATOR}),
+        )
