@@ -6,13 +6,14 @@ STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format services-status stop clean-data
+.PHONY: help install run test lint format services-status stop clean-data bench
 
 help:
 	@echo "make run         web + Celery worker + beat on http://127.0.0.1:8000 (Ctrl-C stops)"
 	@echo "make test        the test suite (pytest arguments: make test ARGS='-k audit -x')"
 	@echo "make lint        ruff check + ruff format --check"
 	@echo "make format      ruff format + ruff check --fix"
+	@echo "make bench       benchmarks over HTTP with wrk (bench/README.md; ARGS='--scale 0.01')"
 	@echo "make stop        stop the embedded PostgreSQL and Redis (data kept in .data/)"
 	@echo "make clean-data  stop them and delete .data/"
 	@echo "DATABASE_URL / REDIS_URL, when set, are used instead of the embedded services."
@@ -50,3 +51,8 @@ stop: $(STAMP)
 
 clean-data:
 	@if [ -x $(PY) ]; then $(PY) -m devtools.services clean; else rm -rf .data; fi
+
+# Benchmarks (bench/README.md): BENCH_DATABASE_URL (default tb_bench on local PostgreSQL) gets
+# the synthetic bench data set; needs wrk (apt-get install -y wrk) for the timing columns.
+bench: $(STAMP)
+	$(PY) -m bench.run --out .data/bench-latest.md $(ARGS)
