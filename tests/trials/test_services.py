@@ -315,3 +315,19 @@ def test_dropping_a_candidate_needs_no_close_out_checklist(
     )
     tenant.study_site.refresh_from_db()
     assert tenant.study_site.status == "closed"
+
+
+@pytest.mark.django_db
+def test_closing_a_site_that_ran_waits_for_the_close_out_checklist(
+    tenant, without_checklists, checklist_item
+):
+    checklist_item("close_out", "queries", "All queries closed", done=False)
+    checklist_item("close_out", "cov", "Close-out visit completed", done=True)
+    StudySite.objects.filter(pk=tenant.study_site.pk).update(status="enrolling")
+    with pytest.raises(ApplicationError) as error:
+        services.study_site_transition(
+            actor=tenant.pm, study_site=tenant.study_site, to_status="closed"
+        )
+    assert "All queries closed" in error.value.message
+    assert "Close-out visit completed" not in error.value.message
+    assert StudySite.objects.get(pk=tenant.study_site.pk).status == "enrolling"
