@@ -7,7 +7,7 @@ class TrialsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.models import Role
-        from core import checklists, notifications, panels
+        from core import checklists, notifications, panels, schedules
         from core.navigation import NavItem, register
         from trials import selectors, views
 
@@ -38,6 +38,15 @@ class TrialsConfig(AppConfig):
                 group="Studies",
             )
         )
+        register(
+            NavItem(
+                "Visits due",
+                "visit_due_list",
+                order=13,
+                kinds=frozenset({"site"}),
+                group="Studies",
+            )
+        )
         notifications.register_kind("study_update", "Study updates from the CRO")
         panels.register(
             panels.Panel(
@@ -49,6 +58,12 @@ class TrialsConfig(AppConfig):
                 roles=frozenset({Role.SITE_ADMIN, Role.COORDINATOR, Role.INVESTIGATOR}),
                 column="side",
             )
+        )
+        notifications.register_kind("visit_due", "Visits coming due next week")
+        schedules.register(
+            "trials.visit-due-reminders",
+            "trials.tasks.subject_visit_due_reminders",
+            schedules.crontab(hour=6, minute=45),
         )
         checklists.register(
             checklists.ACTIVATION,

@@ -23,6 +23,7 @@ from trials.forms import (
     SubjectTransitionForm,
     SubjectVisitCorrectForm,
     SubjectVisitRecordForm,
+    VisitDueFilterForm,
 )
 from trials.models import (
     SUBJECT_TRANSITIONS,
@@ -449,5 +450,31 @@ def study_enrollment(request, study_id: int):
             "study": study,
             "metrics": metrics.study_enrollment(actor=request.user, study=study),
             "small_cell": metrics.SMALL_CELL,
+        },
+    )
+
+
+# --- visit due list -----------------------------------------------------------------------
+
+
+@login_required
+def visit_due_list(request):
+    """Scheduled visits coming due, open or overdue at the user's study-sites, across every
+    CRO: what to book and what is slipping, soonest window end first."""
+    studies = access.visible_studies(request.user).order_by("protocol_number")
+    form = VisitDueFilterForm(
+        request.GET or None, studies=studies, due_choices=selectors.VisitDue.choices
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    filters = {**filters, "study": filters["study"].pk if filters.get("study") else None}
+    visits = selectors.visit_due_list(actor=request.user, filters=filters)
+    return render(
+        request,
+        "trials/visit_due_list.html",
+        {
+            "form": form,
+            "page_obj": paginate(request, visits),
+            "filtered": bool(filters.get("study") or filters.get("due")),
+            "horizon_days": selectors.VISIT_DUE_HORIZON_DAYS,
         },
     )

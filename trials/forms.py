@@ -250,3 +250,24 @@ class StudyUpdateFilterForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["study"].queryset = studies
         self.fields["study"].empty_label = "Any study"
+
+
+class VisitDueFilterForm(StyledForm):
+    study = forms.ModelChoiceField(label="Study", queryset=None, required=False)
+    due = forms.ChoiceField(label="Due", required=False)
+    ordering = forms.ChoiceField(
+        label="Sort",
+        required=False,
+        choices=[
+            ("window_end", "Window closes (soonest first)"),
+            ("-window_end", "Window closes (latest first)"),
+            ("window_start", "Window opens"),
+            ("subject", "Subject id"),
+        ],
+    )
+
+    def __init__(self, *args, studies=None, due_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["study"].queryset = studies
+        self.fields["study"].empty_label = "Any study"
+        self.fields["due"].choices = [("", "Overdue and next two weeks"), *due_choices]

@@ -1,7 +1,11 @@
 """Reads of the trial model for pages and the API; every one starts from trials.access."""
 
+from datetime import timedelta
+
 from django.db.models import (
+    BooleanField,
     Case,
+    CharField,
     Count,
     IntegerField,
     Min,
@@ -21,6 +25,7 @@ from trials.models import (
     Milestone,
     Study,
     StudySite,
+    StudySiteStatus,
     StudyUpdate,
     StudyUpdateRecipient,
     Subject,
@@ -219,6 +224,80 @@ def subject_visit_get(*, actor: User, subject_visit_id) -> SubjectVisit:
         actor,
         subject_visit_id,
     )
+
+
+# --- visits coming due ----------------------------------------------------------------------
+
+VISIT_DUE_HORIZON_DAYS = 14
+
+
+class VisitDue:
+    """The ``due`` filter of the visit due list and the state each row is annotated with."""
+
+    OVERDUE = "overdue"
+    THIS_WEEK = "this_week"
+    NEXT_WEEK = "next_week"
+    choices = [
+        (OVERDUE, "Overdue"),
+        (THIS_WEEK, "Due this week"),
+        (NEXT_WEEK, "Due next week"),
+    ]
+
+
+VISIT_DUE_ORDERING: dict[str, tuple[str, ...]] = {
+    "window_end": ("window_end", "window_start", "subject__subject_identifier"),
+    "window_start": ("window_start", "window_end", "subject__subject_identifier"),
+    "subject": ("subject__subject_identifier", "window_end"),
+}
+
+
+def visit_due_list(
+    *, actor: User, filters: dict | None = None, today=None
+) -> QuerySet[SubjectVisit]:
+    """Scheduled visits of the actor's visible, not closed study-sites that are due: the
+    window opens within the next 14 days, is open now, or has passed (overdue). One query for
+    the rows whatever their number. Filters: ``study`` (id), ``due`` (VisitDue),
+    ``ordering`` (VISIT_DUE_ORDERING, ``-`` for descending; window end by default)."""
+    filters = filters or {}
+    today = today or timezone.localdate()
+    week = today + timedelta(days=7)
+    horizon = today + timedelta(days=VISIT_DUE_HORIZON_DAYS)
+    queryset = (
+        access.scope(SubjectVisit.objects.all(), actor)
+        .filter(status=SubjectVisitStatus.SCHEDULED, window_start__lte=horizon)
+        .exclude(subject__study_site__status=StudySiteStatus.CLOSED)
+        .select_related(
+            "definition",
+            "subject",
+            "subject__study_site",
+            "subject__study_site__site",
+            "subject__study_site__study",
+            "subject__study_site__study__cro",
+        )
+        .annotate(
+            due_state=Case(
+                When(window_end__lt=today, then=Value(VisitDue.OVERDUE)),
+                When(window_start__lte=week, then=Value(VisitDue.THIS_WEEK)),
+                default=Value(VisitDue.NEXT_WEEK),
+                output_field=CharField(),
+            ),
+            window_open=Case(
+                When(window_start__lte=today, window_end__gte=today, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+    )
+    if filters.get("study"):
+        queryset = queryset.filter(subject__study_site__study_id=filters["study"])
+    due = filters.get("due")
+    if due == VisitDue.OVERDUE:
+        queryset = queryset.filter(window_end__lt=today)
+    elif due == VisitDue.THIS_WEEK:
+        queryset = queryset.filter(window_end__gte=today, window_start__lte=week)
+    elif due == VisitDue.NEXT_WEEK:
+        queryset = queryset.filter(window_start__gt=week)
+    return _ordered(queryset, filters.get("ordering"), VISIT_DUE_ORDERING, "window_end")
 
 
 # --- study updates --------------------------------------------------------------------------

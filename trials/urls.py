@@ -97,6 +97,7 @@ urlpatterns = [
         name="subject_correct",
     ),
     path("subjects/<int:subject_id>/audit/", enrollment_views.subject_audit, name="subject_audit"),
+    path("visits/due/", enrollment_views.visit_due_list, name="visit_due_list"),
     path(
         "subject-visits/<int:subject_visit_id>/record/",
         enrollment_views.subject_visit_record,
