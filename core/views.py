@@ -33,6 +33,37 @@ def forbidden(request, error: PermissionDenied):
     return render(request, "403.html", {"message": error.message}, status=403)
 
 
+def submit_form(request, form, call, *, success, done, failed, locked_redirects=False):
+    """Run one service with a POSTed form, the same way on every page.
+
+    ``call(cleaned_data)`` runs the service. A role refusal answers the 403 page; a refused
+    rule lands on the form (next to its fields, input kept) and ``failed()`` renders the page
+    again; success flashes ``success`` (or ``success(result)``) and redirects to ``done``.
+    With ``locked_redirects`` a closed, read-only record is reported as a message on ``done``.
+    """
+    from django.contrib import messages
+
+    from core.exceptions import RecordLocked
+
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except PermissionDenied as error:
+            return forbidden(request, error)
+        except RecordLocked as error:
+            if not locked_redirects:
+                apply_error(form, error)
+                return failed()
+            messages.error(request, error.message)
+            return redirect(done)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(done)
+    return failed()
+
+
 @login_required
 def notification_list(request):
     notifications = Notification.objects.filter(recipient=request.user).order_by(

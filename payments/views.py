@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import ApplicationError, PermissionDenied
-from core.views import apply_error, forbidden, paginate
+from core.views import apply_error, forbidden, paginate, submit_form
 from payments import aging, charts, selectors, services
 from payments.forms import (
     AgingFilterForm,
@@ -472,18 +472,19 @@ def run_detail(request, payment_run_id: int):
 
 def _run_action(request, payment_run_id, form, call, success, context_key):
     run = selectors.payment_run_get(actor=request.user, payment_run_id=payment_run_id)
-    if form.is_valid():
-        try:
-            call(run, form.cleaned_data)
-        except PermissionDenied as error:
-            return forbidden(request, error)
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(run)
-    context = _run_context(request, run, **{context_key: form})
-    return render(request, "payments/run_detail.html", context, status=400)
+    return submit_form(
+        request,
+        form,
+        lambda data: call(run, data),
+        success=success,
+        done=run,
+        failed=lambda: render(
+            request,
+            "payments/run_detail.html",
+            _run_context(request, run, **{context_key: form}),
+            status=400,
+        ),
+    )
 
 
 @login_required
@@ -590,18 +591,19 @@ def dispute_detail(request, payment_dispute_id: int):
 
 def _dispute_answer(request, payment_dispute_id, form, call, success, context_key):
     dispute = selectors.dispute_get(actor=request.user, payment_dispute_id=payment_dispute_id)
-    if form.is_valid():
-        try:
-            call(dispute, form.cleaned_data)
-        except PermissionDenied as error:
-            return forbidden(request, error)
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(dispute)
-    context = _dispute_context(request, dispute, **{context_key: form})
-    return render(request, "payments/dispute_detail.html", context, status=400)
+    return submit_form(
+        request,
+        form,
+        lambda data: call(dispute, data),
+        success=success,
+        done=dispute,
+        failed=lambda: render(
+            request,
+            "payments/dispute_detail.html",
+            _dispute_context(request, dispute, **{context_key: form}),
+            status=400,
+        ),
+    )
 
 
 @login_required

@@ -11,7 +11,7 @@ from accounts.selectors import active_membership, organization_roles
 from core import checklists
 from core.audit import audit_trail
 from core.exceptions import ApplicationError, PermissionDenied, RecordLocked
-from core.views import apply_error, forbidden, paginate
+from core.views import apply_error, forbidden, paginate, submit_form
 from sites.models import SiteProfile
 from trials import access, selectors, services
 from trials.forms import (
@@ -120,28 +120,34 @@ def study_detail(request, study_id: int):
     return render(request, "trials/study_detail.html", _study_context(request, study))
 
 
+def _study_form_failed(request, study, panel: str, form):
+    def failed():
+        context = _study_context(request, study, **{f"{panel}_form": form})
+        context["open_panel"] = panel
+        return render(request, "trials/study_detail.html", context, status=400)
+
+    return failed
+
+
+def _edit_study(actor, study, data):
+    data = dict(data)
+    reason = data.pop("reason")
+    return services.study_update(actor=actor, study=study, reason=reason, **data)
+
+
 @login_required
 @require_POST
 def study_edit(request, study_id: int):
     study = selectors.study_get(actor=request.user, study_id=study_id)
     form = StudyEditForm(request.POST, prefix="edit")
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        reason = data.pop("reason")
-        try:
-            services.study_update(actor=request.user, study=study, reason=reason, **data)
-        except PermissionDenied as error:
-            return forbidden(request, error)
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(
-                request, "Study updated; the change and its reason are in the audit trail."
-            )
-            return redirect("study_detail", study_id=study.pk)
-    context = _study_context(request, study, edit_form=form)
-    context["open_panel"] = "edit"
-    return render(request, "trials/study_detail.html", context, status=400)
+    return submit_form(
+        request,
+        form,
+        lambda data: _edit_study(request.user, study, data),
+        success="Study updated; the change and its reason are in the audit trail.",
+        done=study,
+        failed=_study_form_failed(request, study, "edit", form),
+    )
 
 
 @login_required
@@ -149,21 +155,14 @@ def study_edit(request, study_id: int):
 def study_site_add(request, study_id: int):
     study = selectors.study_get(actor=request.user, study_id=study_id)
     form = StudySiteAddForm(request.POST, prefix="site")
-    if form.is_valid():
-        try:
-            study_site = services.study_site_add(
-                actor=request.user, study=study, **form.cleaned_data
-            )
-        except PermissionDenied as error:
-            return forbidden(request, error)
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, f"Site {study_site.site_number} added as a candidate.")
-            return redirect("study_detail", study_id=study.pk)
-    context = _study_context(request, study, site_form=form)
-    context["open_panel"] = "site"
-    return render(request, "trials/study_detail.html", context, status=400)
+    return submit_form(
+        request,
+        form,
+        lambda data: services.study_site_add(actor=request.user, study=study, **data),
+        success=lambda study_site: f"Site {study_site.site_number} added as a candidate.",
+        done=study,
+        failed=_study_form_failed(request, study, "site", form),
+    )
 
 
 @login_required
@@ -171,19 +170,14 @@ def study_site_add(request, study_id: int):
 def visit_definition_add(request, study_id: int):
     study = selectors.study_get(actor=request.user, study_id=study_id)
     form = VisitDefinitionForm(request.POST, prefix="visit")
-    if form.is_valid():
-        try:
-            services.visit_definition_add(actor=request.user, study=study, **form.cleaned_data)
-        except PermissionDenied as error:
-            return forbidden(request, error)
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, "Visit added to the schedule.")
-            return redirect("study_detail", study_id=study.pk)
-    context = _study_context(request, study, visit_form=form)
-    context["open_panel"] = "visit"
-    return render(request, "trials/study_detail.html", context, status=400)
+    return submit_form(
+        request,
+        form,
+        lambda data: services.visit_definition_add(actor=request.user, study=study, **data),
+        success="Visit added to the schedule.",
+        done=study,
+        failed=_study_form_failed(request, study, "visit", form),
+    )
 
 
 @login_required
@@ -355,28 +349,30 @@ def study_site_audit(request, study_site_id: int):
 # --- start-up and close-out records on the study-site ------------------------------------------
 
 
+def _study_site_form_failed(request, study_site, key: str, form):
+    def failed():
+        context = _study_site_context(request, study_site, **{key: form})
+        return render(request, "trials/study_site_detail.html", context, status=400)
+
+    return failed
+
+
 @login_required
 @require_POST
 def study_site_record_agreement(request, study_site_id: int):
     study_site = selectors.study_site_get(actor=request.user, study_site_id=study_site_id)
     form = AgreementForm(request.POST, prefix="agreement")
-    if form.is_valid():
-        try:
-            services.study_site_record_agreement(
-                actor=request.user, study_site=study_site, **form.cleaned_data
-            )
-        except PermissionDenied as error:
-            return forbidden(request, error)
-        except RecordLocked as error:
-            messages.error(request, error.message)
-            return redirect("study_site_detail", study_site_id=study_site.pk)
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, "Agreement signing date recorded.")
-            return redirect("study_site_detail", study_site_id=study_site.pk)
-    context = _study_site_context(request, study_site, agreement_form=form)
-    return render(request, "trials/study_site_detail.html", context, status=400)
+    return submit_form(
+        request,
+        form,
+        lambda data: services.study_site_record_agreement(
+            actor=request.user, study_site=study_site, **data
+        ),
+        success="Agreement signing date recorded.",
+        done=study_site,
+        failed=_study_site_form_failed(request, study_site, "agreement_form", form),
+        locked_redirects=True,
+    )
 
 
 @login_required
@@ -384,26 +380,17 @@ def study_site_record_agreement(request, study_site_id: int):
 def study_site_reconcile_ip(request, study_site_id: int):
     study_site = selectors.study_site_get(actor=request.user, study_site_id=study_site_id)
     form = IPReconciliationForm(request.POST, prefix="ip")
-    if form.is_valid():
-        try:
-            services.study_site_reconcile_ip(
-                actor=request.user, study_site=study_site, **form.cleaned_data
-            )
-        except PermissionDenied as error:
-            return forbidden(request, error)
-        except RecordLocked as error:
-            messages.error(request, error.message)
-            return redirect("study_site_detail", study_site_id=study_site.pk)
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, "Investigational product attested reconciled.")
-            return redirect("study_site_detail", study_site_id=study_site.pk)
-    context = _study_site_context(request, study_site, ip_form=form)
-    return render(request, "trials/study_site_detail.html", context, status=400)
-
-
-# --- study updates --------------------------------------------------------------------------
+    return submit_form(
+        request,
+        form,
+        lambda data: services.study_site_reconcile_ip(
+            actor=request.user, study_site=study_site, **data
+        ),
+        success="Investigational product attested reconciled.",
+        done=study_site,
+        failed=_study_site_form_failed(request, study_site, "ip_form", form),
+        locked_redirects=True,
+    )
 
 
 def _is_site_user(request) -> bool:
