@@ -31,17 +31,6 @@ class VisitFilterForm(StyledForm):
     )
     date_from = forms.DateField(label="From", required=False, widget=DATE)
     date_to = forms.DateField(label="To", required=False, widget=DATE)
-    sort = forms.ChoiceField(
-        label="Sort",
-        required=False,
-        choices=[
-            ("-date", "Newest first"),
-            ("date", "Oldest first"),
-            ("status", "Status"),
-            ("site", "Site"),
-            ("study", "Study"),
-        ],
-    )
 
     def __init__(self, *args, studies=(), sites=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,16 +139,6 @@ class ActionItemFilterForm(StyledForm):
     study = forms.TypedChoiceField(label="Study", required=False, coerce=int, empty_value=None)
     site = forms.TypedChoiceField(label="Site", required=False, coerce=int, empty_value=None)
     overdue = forms.BooleanField(label="Only overdue", required=False)
-    sort = forms.ChoiceField(
-        label="Sort",
-        required=False,
-        choices=[
-            ("", "Status, then due date"),
-            ("due", "Due date"),
-            ("-due", "Due date, latest first"),
-            ("site", "Site"),
-        ],
-    )
 
     def __init__(self, *args, studies=(), sites=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -176,25 +176,11 @@ class InvoiceFilterForm(StyledForm):
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *InvoiceStatus.choices]
     )
-    sort = forms.ChoiceField(
-        label="Sort",
-        required=False,
-        choices=[
-            ("", "Newest"),
-            ("-total", "Total (high first)"),
-            ("submitted_at", "Oldest submitted"),
-        ],
-    )
 
 
 class RunFilterForm(StyledForm):
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *PaymentRunStatus.choices]
-    )
-    sort = forms.ChoiceField(
-        label="Sort",
-        required=False,
-        choices=[("", "Newest"), ("-net", "Net (high first)"), ("-period_end", "Period end")],
     )
 
 
@@ -254,7 +240,9 @@ class DisputeFilterForm(StyledForm):
 
 
 class AgingFilterForm(StyledForm):
-    study = forms.ModelChoiceField(label="Study", required=False, queryset=None)
+    study = forms.ModelChoiceField(
+        label="Study", required=False, queryset=None, empty_label="All studies"
+    )
 
     def __init__(self, *args, studies=None, **kwargs):
         super().__init__(*args, **kwargs)

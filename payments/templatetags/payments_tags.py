@@ -6,18 +6,6 @@ from payments.money import MINOR_UNITS, format_money
 
 register = template.Library()
 
-BADGE = {
-    "draft": "text-bg-secondary",
-    "submitted": "text-bg-primary",
-    "changes_requested": "text-bg-warning",
-    "awaiting_second_approval": "text-bg-info",
-    "approved": "text-bg-success",
-    "rejected": "text-bg-danger",
-    "paid": "text-bg-dark",
-    "open": "text-bg-warning",
-    "accepted": "text-bg-success",
-}
-
 
 @register.filter
 def money(amount, currency: str) -> str:
@@ -25,8 +13,3 @@ def money(amount, currency: str) -> str:
     if currency not in MINOR_UNITS:
         return f"{amount} {currency}"
     return format_money(Decimal(amount or 0), currency)
-
-
-@register.filter
-def badge_class(status: str) -> str:
-    return BADGE.get(status, "text-bg-secondary")
