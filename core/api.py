@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
+from core.pagination import COUNT_CAP, CappedPaginator
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -24,9 +25,35 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class Pagination(PageNumberPagination):
+    """Page numbers, with a count that stops at core.pagination.COUNT_CAP rows (a longer list
+    answers ``"count_capped": true``; its later pages stay reachable through ``next``)."""
+
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = settings.API_MAX_PAGE_SIZE
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": min(paginator.count, paginator.count_cap),
+                "count_capped": paginator.capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        described = super().get_paginated_response_schema(schema)
+        described["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": f"The list has more than {COUNT_CAP} rows and count stops there.",
+            "example": False,
+        }
+        described["required"] = [*described.get("required", []), "count_capped"]
+        return described
 
 
 def _error(code: str, message: str, fields=None, http_status=400) -> Response:

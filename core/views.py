@@ -2,19 +2,20 @@
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ApplicationError, PermissionDenied
 from core.models import Delivery, Notification, NotificationPreference
 from core.notifications import KINDS, notification_mark_read, notification_preference_set
+from core.pagination import CappedPaginator
 
 PAGE_SIZE = 25
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    """One page of a list; the count stops at core.pagination.COUNT_CAP rows."""
+    return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def apply_error(form: forms.Form, error: ApplicationError) -> None:

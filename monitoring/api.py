@@ -67,7 +67,7 @@ class MonitoringVisitViewSet(AuditContextMixin, viewsets.GenericViewSet):
     lookup_url_kwarg = "monitoring_visit_id"
 
     def get_queryset(self):
-        return selectors.visit_list(
+        return selectors.visit_table(
             actor=self.request.user, filters=_query(VisitFilterSerializer, self.request)
         )
 
@@ -270,7 +270,7 @@ class ActionItemViewSet(AuditContextMixin, viewsets.GenericViewSet):
     lookup_url_kwarg = "action_item_id"
 
     def get_queryset(self):
-        return selectors.action_item_list(
+        return selectors.action_item_table(
             actor=self.request.user, filters=_query(ActionItemFilterSerializer, self.request)
         )
 

@@ -138,6 +138,8 @@ class MonitoringVisit(models.Model):
             models.Index(fields=["status", "planned_at"]),
             models.Index(fields=["status", "report_due_date"]),
             models.Index(fields=["cra", "status"]),
+            # The visit list's default order (newest first), LIMIT included.
+            models.Index(fields=["planned_at", "id"], name="monitoring_visit_planned_idx"),
         ]
 
     def __str__(self) -> str:

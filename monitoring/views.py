@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.audit import audit_trail
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
 from core.signatures import signature_is_valid, signatures_for
+from core.sorting import sort_queryset
 from core.views import apply_error, forbidden, paginate
 from monitoring import selectors, services
 from monitoring.calendar import calendar_bytes
@@ -77,17 +78,38 @@ def _filter_choices(actor):
 # --- visits ------------------------------------------------------------------------------
 
 
+# Columns of the visit and action item lists a user may sort by (?sort=key or ?sort=-key).
+VISIT_SORTS = {
+    "date": ("planned_at",),
+    "type": ("visit_type", "-planned_at"),
+    "study": ("study_site__study__protocol_number", "study_site__site_number", "-planned_at"),
+    "cra": ("cra__full_name", "-planned_at"),
+    "status": ("status", "-planned_at"),
+    "report_due": ("report_due_date", "-planned_at"),
+}
+ACTION_ITEM_SORTS = {
+    "what": ("description",),
+    "study": ("study_site__study__protocol_number", "study_site__site_number", "due_date"),
+    "owner": ("owner", "due_date"),
+    "due": ("due_date",),
+    "status": ("status", "due_date"),
+    "from": ("visit__planned_at", "due_date"),
+}
+
+
 @login_required
 def visit_list(request):
     studies, sites = _filter_choices(request.user)
     form = VisitFilterForm(request.GET or None, studies=studies, sites=sites)
     filters = form.cleaned_data if form.is_valid() else {}
-    visits = selectors.visit_list(actor=request.user, filters=filters)
+    visits = selectors.visit_table(actor=request.user, filters=filters)
+    visits, sorting = sort_queryset(request, visits, VISIT_SORTS, default="-date")
     return render(
         request,
         "monitoring/visit_list.html",
         {
             "form": form,
+            "sorting": sorting,
             "page_obj": paginate(request, visits),
             "can_plan": selectors.plannable_study_sites(actor=request.user).exists(),
             "can_configure": selectors.settings_studies(actor=request.user).exists(),
@@ -657,12 +679,14 @@ def action_item_list(request):
     studies, sites = _filter_choices(request.user)
     form = ActionItemFilterForm(request.GET or None, studies=studies, sites=sites)
     filters = form.cleaned_data if form.is_valid() else {}
-    items = selectors.action_item_list(actor=request.user, filters=filters)
+    items = selectors.action_item_table(actor=request.user, filters=filters)
+    items, sorting = sort_queryset(request, items, ACTION_ITEM_SORTS)
     return render(
         request,
         "monitoring/action_item_list.html",
         {
             "form": form,
+            "sorting": sorting,
             "page_obj": paginate(request, items),
             "today": timezone.localdate(),
             "can_raise": selectors.plannable_study_sites(actor=request.user).exists(),

@@ -378,7 +378,11 @@ class SiteInvoice(models.Model):
                 name="site_invoice_two_different_approvers",
             ),
         ]
-        indexes = [models.Index(fields=["status", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"]),
+            # The invoice list's default order (newest first), LIMIT included.
+            models.Index(fields=["created_at", "id"], name="site_invoice_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Invoice {self.number}"
@@ -509,7 +513,11 @@ class PaymentRun(models.Model):
                 name="payment_run_paid_has_reference",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # The payment run list's default order (newest first), LIMIT included.
+            models.Index(fields=["created_at", "id"], name="payment_run_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Payment run #{self.pk} ({self.period_start} – {self.period_end})"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import ApplicationError, PermissionDenied
+from core.sorting import sort_queryset
 from core.views import apply_error, forbidden, paginate, submit_form
 from payments import aging, charts, selectors, services
 from payments.forms import (
@@ -206,16 +207,30 @@ def budget_version_create(request, study_site_id: int):
 # --- invoices ----------------------------------------------------------------------------------
 
 
+# Columns of the invoice list a user may sort by (?sort=key or ?sort=-key).
+INVOICE_SORTS = {
+    "number": ("number",),
+    "study": ("study_site__study__protocol_number", "study_site__site__name", "-created_at"),
+    "cro": ("study_site__study__cro__name", "-created_at"),
+    "status": ("status", "-created_at"),
+    "submitted": ("submitted_at",),
+    "total": ("total", "-created_at"),
+}
+
+
 @login_required
 def invoice_list(request):
     form = InvoiceFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     invoices = selectors.invoice_list(actor=request.user, filters=filters)
+    invoices, sorting = sort_queryset(request, invoices, INVOICE_SORTS)
     return render(
         request,
         "payments/invoice_list.html",
         {
             "form": form,
+            "sorting": sorting,
+            "filtered": any(filters.values()),
             "page_obj": paginate(request, invoices),
             "can_create": _sites_for(request, "invoice.draft").exists(),
         },
@@ -395,16 +410,32 @@ def invoice_line_attachment(request, invoice_line_id: int):
 # --- payment runs ------------------------------------------------------------------------------
 
 
+# Columns of the payment run list a user may sort by (?sort=key or ?sort=-key).
+RUN_SORTS = {
+    "run": ("created_at",),
+    "study": ("study_site__study__protocol_number", "study_site__site__name", "-created_at"),
+    "period": ("period_end", "period_start"),
+    "status": ("status", "-created_at"),
+    "gross": ("gross", "-created_at"),
+    "holdback": ("holdback", "-created_at"),
+    "net": ("net", "-created_at"),
+    "reference": ("payment_reference", "-created_at"),
+}
+
+
 @login_required
 def run_list(request):
     form = RunFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     runs = selectors.payment_run_list(actor=request.user, filters=filters)
+    runs, sorting = sort_queryset(request, runs, RUN_SORTS)
     return render(
         request,
         "payments/run_list.html",
         {
             "form": form,
+            "sorting": sorting,
+            "filtered": any(filters.values()),
             "page_obj": paginate(request, runs),
             "can_build": _sites_for(request, "payment_run.build").exists(),
         },

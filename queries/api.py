@@ -48,7 +48,7 @@ class DataQueryViewSet(AuditContextMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[DataQuery]:
         serializer = DataQueryFilterSerializer(data=self.request.query_params)
         serializer.is_valid(raise_exception=True)
-        return selectors.data_query_list(
+        return selectors.data_query_table(
             actor=self.request.user, filters=dict(serializer.validated_data)
         )
 

@@ -144,6 +144,14 @@ class DataQuery(models.Model):
             models.Index(fields=["study_site", "status"], name="data_query_site_status_idx"),
             models.Index(fields=["status", "waiting_since"], name="data_query_waiting_idx"),
             models.Index(fields=["subject", "status"], name="data_query_subject_idx"),
+            # The list's default order (newest first) read from an index, LIMIT included.
+            models.Index(fields=["raised_at", "id"], name="data_query_raised_idx"),
+            # "Queries to answer" (open or re-opened, longest waiting first).
+            models.Index(
+                fields=["waiting_since", "id"],
+                name="data_query_site_waiting_idx",
+                condition=Q(status__in=WAITING_ON_SITE),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ApplicationError, PermissionDenied
+from core.sorting import sort_queryset
 from core.views import apply_error, forbidden, paginate
 from queries import selectors, services
 from queries.forms import (
@@ -41,6 +42,18 @@ DONE = {
 }
 
 
+# Columns of the query list a user may sort by (?sort=key or ?sort=-key).
+DATA_QUERY_SORTS = {
+    "query": "pk",
+    "subject": ("subject__subject_identifier", "-raised_at"),
+    "study": ("study__protocol_number", "study_site__site_number", "-raised_at"),
+    "form": ("form_name", "field_name", "-raised_at"),
+    "status": ("status", "-raised_at"),
+    "waiting": ("waiting_since",),
+    "age": ("-raised_at",),
+}
+
+
 @login_required
 def data_query_list(request):
     studies = list(access.visible_studies(request.user).order_by("protocol_number"))
@@ -55,19 +68,27 @@ def data_query_list(request):
         if form.is_valid()
         else {}
     )
-    queries = selectors.data_query_list(actor=request.user, filters=filters)
+    queries = selectors.data_query_table(actor=request.user, filters=filters)
+    # Column headers sort with ?sort=; a link that still says ?ordering= keeps its order.
+    queries, sorting = sort_queryset(
+        request, queries, DATA_QUERY_SORTS, default="" if filters.get("ordering") else "age"
+    )
     page = paginate(request, queries)
     now = timezone.now()
     rows = [(query, query.aging(now)) for query in page]
     can_raise = bool(services.importable_cro_ids(request.user))
+    chart, chart_counted_at = selectors.aging_chart_cached(actor=request.user, filters=filters)
     return render(
         request,
         "queries/data_query_list.html",
         {
             "form": form,
+            "sorting": sorting,
             "page_obj": page,
             "rows": rows,
-            "chart": selectors.aging_chart(actor=request.user, filters=filters),
+            "chart": chart,
+            "chart_counted_at": chart_counted_at,
+            "chart_ttl_seconds": selectors.CHART_TTL_SECONDS,
             "can_import": can_raise,
             "can_raise": can_raise,
         },

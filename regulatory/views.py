@@ -9,12 +9,36 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import checklists
 from core.exceptions import ApplicationError, PermissionDenied
+from core.sorting import sort_queryset
 from core.views import apply_error, forbidden, paginate
 from regulatory import selectors, services
 from regulatory.forms import RequirementForm, RetireForm, ReviewForm, UploadForm
 from trials import access
 from trials import selectors as trial_selectors
 from trials.models import StudySiteStatus
+
+# Columns of the document lists a user may sort by (?sort=key or ?sort=-key).
+_STUDY_SITE = ("study__protocol_number", "site_number")
+DOCUMENT_OVERVIEW_SORTS = {
+    "study": _STUDY_SITE,
+    "site": ("site__name", *_STUDY_SITE),
+    "status": ("status", *_STUDY_SITE),
+    "required": ("requirement_count", *_STUDY_SITE),
+    "approved": ("approved_count", *_STUDY_SITE),
+    "to_review": ("submitted_count", *_STUDY_SITE),
+    "rejected": ("rejected_count", *_STUDY_SITE),
+    "expiring": ("expiring_count", *_STUDY_SITE),
+}
+REVIEW_QUEUE_SORTS = {
+    "study": (
+        "document__study_site__study__protocol_number",
+        "document__study_site__site_number",
+        "uploaded_at",
+    ),
+    "document": ("document__requirement__document_type__name", "uploaded_at"),
+    "uploaded": ("uploaded_at",),
+    "expires": ("expires_on", "uploaded_at"),
+}
 
 
 @login_required
@@ -27,11 +51,12 @@ def document_overview(request):
         study_sites = (
             study_sites.filter(study_id=int(study)) if study.isdigit() else study_sites.none()
         )
+    study_sites, sorting = sort_queryset(request, study_sites, DOCUMENT_OVERVIEW_SORTS)
     studies = trial_selectors.study_list(actor=request.user).select_related(None)
     return render(
         request,
         "regulatory/document_overview.html",
-        {"page_obj": paginate(request, study_sites), "studies": studies[:50]},
+        {"page_obj": paginate(request, study_sites), "sorting": sorting, "studies": studies[:50]},
     )
 
 
@@ -213,11 +238,13 @@ def document_review_queue(request):
     study = request.GET.get("study")
     filters = {"study": int(study)} if study and study.isdigit() else {}
     queue = selectors.review_queue(actor=request.user, filters=filters)
+    queue, sorting = sort_queryset(request, queue, REVIEW_QUEUE_SORTS, default="uploaded")
     return render(
         request,
         "regulatory/review_queue.html",
         {
             "page_obj": paginate(request, queue),
+            "sorting": sorting,
             "review_form": ReviewForm(),
             "studies": trial_selectors.study_list(actor=request.user).select_related(None)[:50],
             "study_filter": filters.get("study"),

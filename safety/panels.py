@@ -1,22 +1,21 @@
 """Dashboard panels: the site's running SAE clocks and CRO safety's acknowledgment queue.
 
-Each runs one query (rows capped), whatever the number of reports.
+Each runs one query whatever the number of reports: the first rows (joining only what the
+panel shows) and the count, capped at PANEL_CAP.
 """
 
+from core.panels import first_rows
 from safety import selectors
 
 PANEL_ROWS = 5
 PANEL_CAP = 25
+PANEL_RELATED = ("subject__study_site__study__cro",)
 
 
 def _rows(queryset) -> dict:
-    rows = list(queryset[:PANEL_CAP])
-    return {
-        "rows": rows[:PANEL_ROWS],
-        "count": len(rows),
-        "capped": len(rows) >= PANEL_CAP,
-        "more": max(len(rows) - PANEL_ROWS, 0),
-    }
+    return first_rows(
+        queryset.select_related(None).select_related(*PANEL_RELATED), PANEL_ROWS, cap=PANEL_CAP
+    )
 
 
 def sae_clocks_panel(request) -> dict:

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import audit_trail
 from core.exceptions import ApplicationError, PermissionDenied
+from core.sorting import sort_queryset
 from core.views import apply_error, forbidden, paginate
 from safety import selectors, services
 from safety.forms import (
@@ -32,17 +33,41 @@ FORM_FIELDS = (
 )
 
 
+# Columns of the adverse event list a user may sort by (?sort=key or ?sort=-key).
+AE_SORTS = {
+    "report": ("created_at",),
+    "subject": ("subject__subject_identifier", "-created_at"),
+    "study": (
+        "subject__study_site__study__protocol_number",
+        "subject__study_site__site_number",
+        "-created_at",
+    ),
+    "term": ("term", "-created_at"),
+    "onset": ("onset_date", "created_at"),
+    "severity": ("severity", "-created_at"),
+    "status": ("status", "-created_at"),
+    "clock": ("due_at", "created_at"),
+}
+
+
 @login_required
 def adverse_event_list(request):
     form = AdverseEventFilterForm(
         request.GET or None, **selectors.filter_choices(actor=request.user)
     )
-    events = selectors.adverse_event_list(actor=request.user, filters=form.filters())
+    filters = form.filters()
+    events = selectors.adverse_event_list(actor=request.user, filters=filters)
+    # Column headers sort with ?sort=; a link that still says ?ordering= keeps its order.
+    events, sorting = sort_queryset(
+        request, events, AE_SORTS, default="" if filters.get("ordering") else "-report"
+    )
     return render(
         request,
         "safety/adverse_event_list.html",
         {
             "form": form,
+            "sorting": sorting,
+            "filtered": any(v not in (None, "") for k, v in filters.items() if k != "ordering"),
             "page_obj": paginate(request, events),
             "can_report": bool(selectors.site_organization_ids(request.user)),
         },

@@ -14,6 +14,7 @@ from accounts.selectors import active_membership, membership_list
 from core.audit import audit_trail
 from core.exceptions import ApplicationError, PermissionDenied, RecordLocked
 from core.panels import panels_for
+from core.sorting import sort_queryset
 from core.views import apply_error, forbidden, paginate
 from trials import access, metrics, selectors, services
 from trials.forms import (
@@ -35,6 +36,16 @@ from trials.models import (
 
 AUDIT_PAGE_SIZE = 50
 CSV_CHUNK = 500
+# Columns of the enrollment log a user may sort by (?sort=key or ?sort=-key).
+SUBJECT_LOG_SORTS = {
+    "subject": "subject_identifier",
+    "status": ("status", "subject_identifier"),
+    "screened": ("screening_date", "subject_identifier"),
+    "consent": ("consent_date", "subject_identifier"),
+    "enrolled": ("enrollment_date", "subject_identifier"),
+    "visits": ("completed_visit_count", "subject_identifier"),
+    "next_visit": ("next_visit_date", "subject_identifier"),
+}
 
 
 def _can(action: str, user, study_site) -> bool:
@@ -52,6 +63,7 @@ def _log_filters(request) -> tuple[SubjectLogFilterForm, dict]:
 def _log_context(request, study_site, register_form=None) -> dict:
     form, filters = _log_filters(request)
     subjects = selectors.subject_log(actor=request.user, study_site=study_site, filters=filters)
+    subjects, sorting = sort_queryset(request, subjects, SUBJECT_LOG_SORTS)
     counts = dict.fromkeys(SubjectStatus.values, 0)
     for row in (
         selectors.subject_list(actor=request.user, study_site=study_site)
@@ -64,6 +76,7 @@ def _log_context(request, study_site, register_form=None) -> dict:
     return {
         "study_site": study_site,
         "form": form,
+        "sorting": sorting,
         "page_obj": paginate(request, subjects),
         "status_counts": [(SubjectStatus(s), n) for s, n in counts.items()],
         "can_register": can_register,
@@ -90,6 +103,7 @@ def subject_log_export(request, study_site_id: int):
     study_site = selectors.study_site_get(actor=request.user, study_site_id=study_site_id)
     _, filters = _log_filters(request)
     subjects = selectors.subject_log(actor=request.user, study_site=study_site, filters=filters)
+    subjects, _ = sort_queryset(request, subjects, SUBJECT_LOG_SORTS)
     writer = csv.writer(_Echo())
     header = [
         "subject_id",

@@ -347,6 +347,8 @@ class Subject(models.Model):
         indexes = [
             models.Index(fields=["study_site", "status"]),
             models.Index(fields=["study_site", "enrollment_date"]),
+            # Lists across study-sites ordered by subject id (the API's default order).
+            models.Index(fields=["subject_identifier", "id"], name="subject_identifier_order_idx"),
         ]
 
     def __str__(self) -> str:
@@ -437,6 +439,14 @@ class SubjectVisit(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "target_date"]),
+            # The subject-visit list's default order (target date), LIMIT included.
+            models.Index(fields=["target_date", "id"], name="subject_visit_target_idx"),
+            # Visits coming due: scheduled ones, the window closing soonest first.
+            models.Index(
+                fields=["window_end", "window_start", "id"],
+                name="subject_visit_due_idx",
+                condition=Q(status=SubjectVisitStatus.SCHEDULED),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,14 +7,17 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     IntegerField,
-    Min,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,18 +39,26 @@ from trials.models import (
 )
 
 
+def _visible_site_count(actor: User) -> Coalesce:
+    """How many of the study's study-sites the actor sees, as a correlated subquery (computed
+    for the studies shown, not by joining and grouping every study-site)."""
+    counted = (
+        access.visible_study_sites(actor)
+        .filter(study=OuterRef("pk"))
+        .order_by()
+        .values("study")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def study_list(*, actor: User, filters: dict | None = None) -> QuerySet[Study]:
     filters = filters or {}
     queryset = (
         access.visible_studies(actor)
         .select_related("cro", "sponsor")
-        .annotate(
-            site_count=Count(
-                "study_sites",
-                filter=Q(study_sites__in=access.visible_study_sites(actor)),
-                distinct=True,
-            ),
-        )
+        .annotate(site_count=_visible_site_count(actor))
         .order_by("cro__name", "protocol_number")
     )
     if filters.get("status"):
@@ -66,17 +77,29 @@ def study_get(*, actor: User, study_id) -> Study:
     )
 
 
+def _subject_count(**conditions) -> Coalesce:
+    """The study-site's subjects (matching ``conditions``) counted in a correlated subquery:
+    Postgres computes it only for the rows a page shows (an index lookup each), where a
+    joined ``Count`` would group every subject of every visible study-site first."""
+    counted = (
+        Subject.objects.filter(study_site=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("study_site")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def study_site_list(*, actor: User, filters: dict | None = None) -> QuerySet[StudySite]:
     filters = filters or {}
     queryset = (
         access.visible_study_sites(actor)
         .select_related("study", "study__cro", "study__sponsor", "site", "principal_investigator")
         .annotate(
-            screened_count=Count("subjects", distinct=True),
-            enrolled_count=Count(
-                "subjects",
-                filter=Q(subjects__status__in=[SubjectStatus.ENROLLED, SubjectStatus.COMPLETED]),
-                distinct=True,
+            screened_count=_subject_count(),
+            enrolled_count=_subject_count(
+                status__in=[SubjectStatus.ENROLLED, SubjectStatus.COMPLETED]
             ),
         )
         .order_by("study__cro__name", "study__protocol_number", "site_number")
@@ -157,6 +180,30 @@ def subject_list(
     return queryset.order_by("subject_identifier")
 
 
+def _visit_count(**conditions) -> Coalesce:
+    """How many of the subject's visits match ``conditions``, as a correlated subquery:
+    computed only for the subjects a page shows, not grouped over every visible subject's
+    visits before the LIMIT."""
+    counted = (
+        SubjectVisit.objects.filter(subject=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("subject")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _next_visit_date() -> Subquery:
+    """The subject's earliest scheduled visit date (correlated subquery, like _visit_count)."""
+    earliest = (
+        SubjectVisit.objects.filter(subject=OuterRef("pk"), status=SubjectVisitStatus.SCHEDULED)
+        .order_by("target_date")
+        .values("target_date")[:1]
+    )
+    return Subquery(earliest, output_field=DateField())
+
+
 def subject_log(
     *, actor: User, study_site: StudySite | None = None, filters: dict | None = None
 ) -> QuerySet[Subject]:
@@ -167,14 +214,10 @@ def subject_log(
         subject_list(actor=actor, study_site=study_site, filters=filters)
         .select_related("study_site", "study_site__study", "study_site__site")
         .annotate(
-            visit_count=Count("visits"),
-            completed_visit_count=Count(
-                "visits", filter=Q(visits__status=SubjectVisitStatus.COMPLETED)
-            ),
-            out_of_window_count=Count("visits", filter=Q(visits__out_of_window=True)),
-            next_visit_date=Min(
-                "visits__target_date", filter=Q(visits__status=SubjectVisitStatus.SCHEDULED)
-            ),
+            visit_count=_visit_count(),
+            completed_visit_count=_visit_count(status=SubjectVisitStatus.COMPLETED),
+            out_of_window_count=_visit_count(out_of_window=True),
+            next_visit_date=_next_visit_date(),
         )
     )
     return _ordered(queryset, filters.get("ordering"), SUBJECT_ORDERING, "subject")
@@ -266,13 +309,12 @@ def visit_due_list(
         access.scope(SubjectVisit.objects.all(), actor)
         .filter(status=SubjectVisitStatus.SCHEDULED, window_start__lte=horizon)
         .exclude(subject__study_site__status=StudySiteStatus.CLOSED)
-        .select_related(
-            "definition",
-            "subject",
-            "subject__study_site",
+        # The study (with its CRO) and the site of the page's rows come in two small queries:
+        # joining them as well made Postgres spend several times longer planning than running.
+        .select_related("definition", "subject", "subject__study_site")
+        .prefetch_related(
+            Prefetch("subject__study_site__study", queryset=Study.objects.select_related("cro")),
             "subject__study_site__site",
-            "subject__study_site__study",
-            "subject__study_site__study__cro",
         )
         .annotate(
             due_state=Case(
