@@ -19,10 +19,17 @@ class NavItem:
     active_for: frozenset[str] = field(default_factory=frozenset)
     # Entries of one group share a drop-down menu (when more than one of them is shown).
     group: str = ""
+    # A URL name answering a small HTML fragment (a count badge) loaded with HTMX after the
+    # page, so the layout never computes it while rendering.
+    badge: str = ""
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
+
+    @property
+    def badge_url(self) -> str:
+        return reverse(self.badge) if self.badge else ""
 
 
 _items: list[NavItem] = []

@@ -2,10 +2,13 @@
 
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.selectors import active_membership, membership_list
 from core import inbox
+
+COUNT_TTL_SECONDS = 60
 
 DUE_CHOICES = {
     "overdue": "Overdue",
@@ -44,9 +47,32 @@ def _due_matches(item: inbox.InboxItem, due: str, now) -> bool:
 
 def work_items(request) -> tuple[list[inbox.InboxItem], dict[str, str]]:
     """The actor's items (most urgent, nearest due and newest first) and the kinds they may
-    receive."""
+    receive. Computing them refreshes the cached count of the navigation badge."""
     kind, roles = _membership_roles(request)
-    return inbox.items_for(request.user, kind, roles), inbox.kinds_for(kind, roles)
+    items = inbox.items_for(request.user, kind, roles)
+    remember_count(request, len(items))
+    return items, inbox.kinds_for(kind, roles)
+
+
+def _count_key(request) -> str:
+    membership = active_membership(request)
+    organization = membership.organization_id if membership else 0
+    return f"inbox:work-count:{request.user.pk}:{organization}"
+
+
+def remember_count(request, count: int) -> None:
+    cache.set(_count_key(request), count, COUNT_TTL_SECONDS)
+
+
+def cached_count(request) -> int:
+    """How many work items wait on the signed-in user in their active organization, cached per
+    user and organization for a minute (the providers run only on a miss)."""
+    if not getattr(request.user, "is_authenticated", False):
+        return 0
+    count = cache.get(_count_key(request))
+    if count is None:
+        count = len(work_items(request)[0])  # work_items stores it
+    return count
 
 
 def filter_items(items: list[inbox.InboxItem], params) -> list[inbox.InboxItem]:

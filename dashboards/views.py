@@ -3,7 +3,9 @@
 from itertools import groupby
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from accounts.models import OrganizationKind, Role
 from accounts.selectors import active_membership, membership_list
@@ -18,10 +20,31 @@ DASHBOARD_ROWS = 50
 
 @login_required
 def dashboard(request):
+    """The role's landing page: its panels, its study-sites (and studies) and unread
+    notifications. A constant, small number of queries whatever the data size: each panel
+    shows its first rows and capped counts; the "waiting on you" number is not computed here
+    but loaded afterwards with HTMX from ``work_inbox_count`` (it runs every inbox provider)."""
     membership = active_membership(request)
     kind = membership.organization.kind if membership else None
-    study_sites = list(trial_selectors.study_site_list(actor=request.user)[:DASHBOARD_ROWS])
-    studies = list(trial_selectors.study_list(actor=request.user)[:DASHBOARD_ROWS])
+    is_cra = membership is not None and membership.role == Role.CRA
+    # The tables show the study (and its CRO) and the site: only those are joined.
+    study_sites = (
+        list(
+            trial_selectors.study_site_list(actor=request.user)
+            .select_related(None)
+            .select_related("study__cro", "site")[:DASHBOARD_ROWS]
+        )
+        if kind
+        else []
+    )
+    shows_studies = kind == OrganizationKind.SPONSOR or (
+        kind == OrganizationKind.CRO and not is_cra
+    )
+    studies = (
+        list(trial_selectors.study_list(actor=request.user)[:DASHBOARD_ROWS])
+        if shows_studies
+        else []
+    )
     by_cro = [(cro, list(rows)) for cro, rows in groupby(study_sites, key=lambda ss: ss.study.cro)]
     notifications = list(
         Notification.objects.filter(recipient=request.user, read_at__isnull=True).order_by(
@@ -38,7 +61,6 @@ def dashboard(request):
         context = panel.build(request)
         if context is not None:
             panels.append((panel, context))
-    waiting = len(inbox_page.work_items(request)[0]) if kind else 0
     if kind == OrganizationKind.SITE:
         template = "dashboards/site.html"
     elif kind == OrganizationKind.SPONSOR:
@@ -52,13 +74,12 @@ def dashboard(request):
         template,
         {
             "membership": membership,
-            "is_cra": membership is not None and membership.role == Role.CRA,
+            "is_cra": is_cra,
             "study_sites": study_sites,
             "studies": studies,
             "by_cro": by_cro,
             "cro_count": len(by_cro),
             "notifications": notifications,
-            "waiting": waiting,
             "main_panels": [(p, c) for p, c in panels if p.column == "main"],
             "side_panels": [(p, c) for p, c in panels if p.column == "side"],
         },
@@ -66,6 +87,7 @@ def dashboard(request):
 
 
 INBOX_PAGE_SIZE = 25
+INBOX_CHANGED = "inbox-changed"
 
 
 @login_required
@@ -76,11 +98,14 @@ def work_inbox(request):
     row_key = request.GET.get("row")
     if request.htmx and row_key:
         item = next((i for i in items if i.key == row_key), None)
-        return render(
+        response = render(
             request,
             "dashboards/work_inbox.html#inbox-row",
             {"item": item, "row_key": row_key},
         )
+        # The counts (navigation badge, page total) reload: an action was just taken.
+        response["HX-Trigger"] = INBOX_CHANGED
+        return response
     shown = inbox_page.filter_items(items, request.GET)
     cros, studies = inbox_page.choices(items)
     page_obj = paginate(request, shown, per_page=INBOX_PAGE_SIZE)
@@ -98,3 +123,14 @@ def work_inbox(request):
             "filters": {k: request.GET.get(k, "") for k in ("cro", "study", "kind", "due")},
         },
     )
+
+
+@login_required
+def work_inbox_count(request):
+    """The number of work items waiting, as a small badge fragment (empty when none), loaded
+    by HTMX into the navigation and the dashboards; cached per user for a minute."""
+    # Rendered without the layout's context processors: the fragment needs none of their queries.
+    html = render_to_string(
+        "dashboards/_inbox_count.html", {"count": inbox_page.cached_count(request)}
+    )
+    return HttpResponse(html)

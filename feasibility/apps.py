@@ -67,3 +67,24 @@ class FeasibilityConfig(AppConfig):
             "feasibility.tasks.feasibility_due_reminders",
             schedules.crontab(hour=7, minute=15),
         )
+
+        from accounts.models import Role
+        from core import inbox
+        from feasibility import inbox as feasibility_inbox
+
+        inbox.register(
+            "feasibility.site",
+            feasibility_inbox.site_items,
+            kinds=feasibility_inbox.KINDS_SITE,
+            org_kinds=frozenset({"site"}),
+            roles=frozenset(access.SITE_ANSWER_ROLES),
+        )
+        inbox.register(
+            "feasibility.cro",
+            feasibility_inbox.cro_items,
+            kinds=feasibility_inbox.KINDS_CRO,
+            org_kinds=frozenset({"cro"}),
+            # Who decides: administrators, project managers and the study's lead (a CRA who
+            # leads it; feasibility.access narrows a CRA's rows to the studies they lead).
+            roles=frozenset({Role.ADMIN, Role.PROJECT_MANAGER, Role.CRA}),
+        )

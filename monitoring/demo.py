@@ -320,4 +320,23 @@ def seed(*, today: date) -> dict[str, int]:
         due_date=today + timedelta(days=2),
         raised_by=hannah,
     )
+    # 8. Riverbend: an interim visit held yesterday, still to be recorded as done by Marcus,
+    # who also owes the site the updated pharmacy manual.
+    visit(
+        riverbend,
+        "Pharmacy re-check after the temperature excursion",
+        cra=marcus,
+        planned_at=_at(today - timedelta(days=1), 10),
+        status=VisitStatus.CONFIRMED,
+        confirmed_at=_at(today - timedelta(days=8)),
+        confirmed_by=aisha,
+    )
+    item(
+        riverbend,
+        "Send the site the pharmacy manual v4 with the new excursion form",
+        category="ip",
+        owner="cra",
+        due_date=today + timedelta(days=4),
+        raised_by=marcus,
+    )
     return created

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.inbox import CAP, OVERDUE, WAITING, InboxAction, InboxItem, urgency_for
 from monitoring import selectors
-from monitoring.models import ActionItemStatus
+from monitoring.models import ActionItemOwner, ActionItemStatus, VisitStatus
 
 KINDS_SITE = {
     "visit_confirm": "Visits to confirm",
@@ -17,7 +17,10 @@ KINDS_SITE = {
     "action_item_due": "Action items due",
 }
 KINDS_CRA = {
+    "visit_date_proposed": "Dates proposed by sites",
+    "visit_complete": "Visits to record as done",
     "report_write": "Reports to write",
+    "action_item_cra": "My action items",
     "action_item_close": "Action items to close",
 }
 
@@ -115,10 +118,68 @@ def cra_items(actor) -> list[InboxItem]:
                 **_where(visit.study_site),
             )
         )
+    now = timezone.now()
+    for visit in panel["upcoming"]:
+        if visit.status == VisitStatus.PROPOSED and visit.proposed_at:
+            items.append(
+                InboxItem(
+                    key=f"monitoring.visit_proposed:{visit.pk}",
+                    kind="visit_date_proposed",
+                    title=f"Accept the date the site proposes for the "
+                    f"{visit.get_visit_type_display()} visit",
+                    url=visit.get_absolute_url(),
+                    due=visit.proposed_at,
+                    urgency=urgency_for(visit.proposed_at, today, soon_days=7),
+                    detail=f"{visit.study_site.site.name} (site {visit.study_site.site_number})"
+                    f" proposes {timezone.localtime(visit.proposed_at):%d %b %Y %H:%M}"
+                    + (f" · {visit.proposal_note}" if visit.proposal_note else ""),
+                    action=InboxAction(
+                        "Accept date",
+                        reverse(
+                            "monitoring_visit_accept", kwargs={"monitoring_visit_id": visit.pk}
+                        ),
+                    ),
+                    since=visit.created_at,
+                    **_where(visit.study_site),
+                )
+            )
+        elif visit.status == VisitStatus.CONFIRMED and visit.planned_at < now:
+            items.append(
+                InboxItem(
+                    key=f"monitoring.visit_complete:{visit.pk}",
+                    kind="visit_complete",
+                    title=f"Record the {visit.get_visit_type_display()} visit as done",
+                    url=visit.get_absolute_url(),
+                    due=visit.planned_at,
+                    urgency=OVERDUE,
+                    detail=f"{visit.study_site.site.name} (site {visit.study_site.site_number})",
+                    since=visit.planned_at,
+                    **_where(visit.study_site),
+                )
+            )
+    items_for_me = selectors.action_item_list(
+        actor=actor,
+        filters={"status": ActionItemStatus.OPEN, "owner": ActionItemOwner.CRA, "sort": "due"},
+    )
+    for item in items_for_me[:CAP]:
+        items.append(
+            InboxItem(
+                key=f"monitoring.action_item:{item.pk}",
+                kind="action_item_cra",
+                title=f"Action item: {item}",
+                url=item.get_absolute_url(),
+                due=item.due_date,
+                urgency=urgency_for(item.due_date, today),
+                detail=f"{item.study_site.site.name} (site {item.study_site.site_number})",
+                since=item.created_at,
+                **_where(item.study_site),
+            )
+        )
     resolved = selectors.action_item_list(
         actor=actor, filters={"status": ActionItemStatus.RESOLVED, "sort": "due"}
     )
     for item in resolved[:CAP]:
+        note = f" · resolved: {item.resolution_note}" if item.resolution_note else ""
         items.append(
             InboxItem(
                 key=f"monitoring.action_item_close:{item.pk}",
@@ -127,7 +188,12 @@ def cra_items(actor) -> list[InboxItem]:
                 url=item.get_absolute_url(),
                 due=item.due_date,
                 urgency=urgency_for(item.due_date, today),
-                detail=f"{item.study_site.site.name} (site {item.study_site.site_number})",
+                detail=f"{item.study_site.site.name} (site {item.study_site.site_number}){note}",
+                action=InboxAction(
+                    "Close",
+                    reverse("action_item_close", kwargs={"action_item_id": item.pk}),
+                ),
+                since=item.resolved_at,
                 **_where(item.study_site),
             )
         )

@@ -145,3 +145,21 @@ class PaymentsConfig(AppConfig):
             "payments.tasks.payment_reminders_send",
             schedules.crontab(minute=30, hour=6),
         )
+
+        from core import inbox
+        from payments import inbox as payments_inbox
+
+        inbox.register(
+            "payments.site",
+            payments_inbox.site_items,
+            kinds=payments_inbox.KINDS_SITE,
+            org_kinds=frozenset({OrganizationKind.SITE}),
+            roles=frozenset({Role.COORDINATOR, Role.SITE_ADMIN}),
+        )
+        inbox.register(
+            "payments.finance",
+            payments_inbox.finance_items,
+            kinds=payments_inbox.KINDS_FINANCE,
+            org_kinds=frozenset({OrganizationKind.CRO}),
+            roles=frozenset({Role.FINANCE, Role.FINANCE_APPROVER}),
+        )

@@ -104,6 +104,32 @@ def _invoice(study_site, coordinator, lines, today):
     return services.invoice_submit(actor=coordinator, invoice=invoice)
 
 
+def _inbox_invoices(study_site, coordinator, finance, today) -> None:
+    """Work for both inboxes: at Lakeside an invoice finance sent back for changes; at the other
+    sites one above the second-approval threshold that finance approved once (the approver
+    gives the second approval)."""
+    if "Lakeside" in study_site.site.name:
+        returned = _invoice(
+            study_site,
+            coordinator,
+            [("travel", 12, 2, "60.00", "Subject travel reimbursement, week 8")],
+            today,
+        )
+        services.invoice_request_changes(
+            actor=finance,
+            invoice=returned,
+            comment="Please attach the taxi receipts for both trips and resubmit.",
+        )
+    else:
+        large = _invoice(
+            study_site,
+            coordinator,
+            [("procedure", 9, 3, "900.00", "Extra MRI scans requested by the sponsor")],
+            today,
+        )
+        services.invoice_approve(actor=finance, invoice=large, password=DEMO_PASSWORD)
+
+
 def _counts(ids: list[int]) -> dict[str, int]:
     return {
         "budgets": Budget.objects.filter(study_site_id__in=ids).count(),
@@ -183,6 +209,8 @@ def seed(*, today: date) -> dict[str, int]:
                 [("sae_reporting", 6, 1, "250.00", "Follow-up SAE report preparation")],
                 today,
             )
+            if approver is not None:
+                _inbox_invoices(study_site, coordinator, finance, today)
         if not PaymentRun.objects.filter(study_site=study_site).exists():
             period_end = today - timedelta(days=40)
             if Earning.objects.filter(study_site=study_site, event_date__lte=period_end).exists():
@@ -202,6 +230,19 @@ def seed(*, today: date) -> dict[str, int]:
                         payment_reference=f"DEMO-WIRE-{run.pk:05d}",
                         payment_date=today - timedelta(days=30),
                     )
+                    # The next run is approved and waits for finance to pay it.
+                    if Earning.objects.filter(
+                        study_site=study_site, run_line__isnull=True, event_date__lte=today
+                    ).exists():
+                        following = services.payment_run_build(
+                            actor=finance,
+                            study_site=study_site,
+                            period_start=period_end + timedelta(days=1),
+                            period_end=today,
+                        )
+                        services.payment_run_approve(
+                            actor=approver, run=following, password=DEMO_PASSWORD
+                        )
         _dispute(study_site, coordinator, finance)
     after = _counts(ids)
     return {label: after[label] - before[label] for label in after}

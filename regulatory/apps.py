@@ -76,3 +76,29 @@ class RegulatoryConfig(AppConfig):
             regulatory_checklists.close_out_items,
             order=30,
         )
+
+        from core import inbox
+        from regulatory import inbox as regulatory_inbox
+
+        site_roles = frozenset({Role.COORDINATOR, Role.INVESTIGATOR, Role.SITE_ADMIN})
+        inbox.register(
+            "regulatory.site",
+            regulatory_inbox.site_items,
+            kinds=regulatory_inbox.KINDS_SITE,
+            org_kinds=frozenset({"site"}),
+            roles=site_roles,
+        )
+        inbox.register(
+            "regulatory.start_up",
+            regulatory_inbox.start_up_items,
+            kinds=regulatory_inbox.KINDS_START_UP,
+            org_kinds=frozenset({"site"}),
+            roles=site_roles,
+        )
+        inbox.register(
+            "regulatory.cro",
+            regulatory_inbox.cro_items,
+            kinds=regulatory_inbox.KINDS_CRO,
+            org_kinds=frozenset({"cro"}),
+            roles=frozenset({Role.REGULATORY}),
+        )

@@ -42,7 +42,7 @@ FULL_SET = (
 )
 REQUIREMENTS = {
     "MER-ONC-205": FULL_SET,
-    "MER-CARD-301": ("irb_protocol", "gcp_certificate", "delegation_log"),
+    "MER-CARD-301": ("irb_protocol", "gcp_certificate", "delegation_log", "informed_consent_form"),
 }
 
 
@@ -87,6 +87,15 @@ DOCUMENTS = (
     DemoDocument("MER-CARD-301", "101", "irb_protocol", APPROVED, LAKESIDE, expires_in=45),
     DemoDocument("MER-CARD-301", "101", "delegation_log", APPROVED, LAKESIDE),
     DemoDocument("MER-CARD-301", "101", "gcp_certificate", APPROVED, LAKESIDE, expires_in=300),
+    DemoDocument(
+        "MER-CARD-301",
+        "101",
+        "informed_consent_form",
+        REJECTED,
+        LAKESIDE,
+        reason="The footer shows version 3.0; the IRB approved version 3.1.",
+    ),
+    DemoDocument("MER-CARD-301", "102", "informed_consent_form", APPROVED, RIVERBEND),
     DemoDocument("MER-CARD-301", "102", "irb_protocol", APPROVED, RIVERBEND, expires_in=200),
     DemoDocument("MER-CARD-301", "102", "delegation_log", SUBMITTED, RIVERBEND),
 )

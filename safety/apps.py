@@ -82,3 +82,10 @@ class SafetyConfig(AppConfig):
             org_kinds=frozenset({OrganizationKind.CRO}),
             roles=frozenset({Role.SAFETY}),
         )
+        inbox.register(
+            "safety.cra",
+            safety_inbox.cra_items,
+            kinds=safety_inbox.KINDS_CRA,
+            org_kinds=frozenset({OrganizationKind.CRO}),
+            roles=frozenset({Role.CRA}),
+        )

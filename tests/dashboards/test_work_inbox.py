@@ -82,8 +82,8 @@ def test_page_lists_items_most_urgent_first_with_cro_and_study(client, tenant, o
     # The running SAE clock (urgent) comes before the visit to confirm.
     assert html.index("Report SAE") < html.index("Confirm the Interim")
     assert "Waiting on you" not in html  # that card is on the dashboard
-    dashboard = client.get(reverse("dashboard")).content.decode()
-    assert "Waiting on you: 4" in dashboard
+    # The dashboards and the navigation load the number from the count endpoint.
+    assert ">4</span>" in client.get(reverse("work_inbox_count")).content.decode()
 
 
 @pytest.mark.django_db
@@ -174,3 +174,71 @@ def test_due_filter_window_is_a_week():
     assert urgency_for(dt.date(2026, 2, 28), today) == 30
     assert urgency_for(dt.date(2026, 3, 2), today) == 20
     assert urgency_for(None, today) == 10
+
+
+COUNT = reverse("work_inbox_count")
+
+
+@pytest.mark.django_db
+def test_navigation_loads_the_count_badge_after_the_page(client, tenant):
+    client.force_login(tenant.coordinator)
+    html = client.get(reverse("notification_list")).content.decode()
+    assert f'hx-get="{COUNT}" hx-trigger="load, inbox-changed from:body"' in html
+    client.force_login(tenant.cra)
+    assert f'hx-get="{COUNT}"' in client.get(reverse("notification_list")).content.decode()
+    # A sponsor viewer has no work inbox, so no badge in the navigation.
+    client.force_login(tenant.sponsor_viewer)
+    assert f'hx-get="{COUNT}"' not in client.get(reverse("notification_list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_count_is_a_small_badge_empty_when_nothing_waits(client, tenant):
+    client.force_login(tenant.coordinator)
+    empty = client.get(COUNT)
+    assert empty.status_code == 200 and empty.content.decode().strip() == ""
+    _fill(tenant, 1)
+    client.force_login(tenant.investigator)  # another person: their own, fresh count
+    body = client.get(COUNT).content.decode()
+    assert body.startswith('<span class="badge') and ">4</span>" in body
+    assert "<html" not in body
+
+
+@pytest.mark.django_db
+def test_count_is_cached_and_refreshed_after_an_in_place_action(client, tenant):
+    update = study_update(tenant, study_sites=[tenant.study_site], confirmation_required=False)
+    recipient = update.recipients.get()
+    client.force_login(tenant.coordinator)
+    assert ">1</span>" in client.get(COUNT).content.decode()
+    visit_at(tenant, VisitStatus.PLANNED)
+    visit_at(tenant, VisitStatus.PLANNED)
+    # New work shows within the minute the count is cached, not on every page.
+    assert ">1</span>" in client.get(COUNT).content.decode()
+    action = reverse(
+        "study_update_recipient_read", kwargs={"study_update_recipient_id": recipient.pk}
+    )
+    client.post(action, headers={"HX-Request": "true"})
+    row = client.get(
+        URL, {"row": f"trials.study_update:{recipient.pk}"}, headers={"HX-Request": "true"}
+    )
+    # The row refresh tells the page to reload its counts, and recounted.
+    assert row["HX-Trigger"] == "inbox-changed"
+    assert ">2</span>" in client.get(COUNT).content.decode()
+
+
+@pytest.mark.django_db
+def test_count_query_budget(client, tenant, other_tenant, django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    _fill(tenant, 2)
+    _fill(other_tenant, 3)
+    client.force_login(tenant.coordinator)
+    with django_assert_max_num_queries(40) as miss:
+        assert ">8</span>" in client.get(COUNT).content.decode()
+    with django_assert_max_num_queries(3):  # cached: the session, the user, the memberships
+        assert ">8</span>" in client.get(COUNT).content.decode()
+    cache.clear()
+    _fill(tenant, 13)
+    with django_assert_max_num_queries(len(miss.captured_queries)):
+        assert ">60</span>" in client.get(COUNT).content.decode()
+    client.force_login(other_tenant.coordinator)
+    assert ">12</span>" in client.get(COUNT).content.decode()
