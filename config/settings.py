@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "safety",
     "monitoring",
     "payments",
+    "scorecards",
     "dashboards",
 ]
 
