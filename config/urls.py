@@ -11,6 +11,8 @@ api_v1 = [
     path("", include("safety.api_urls")),
     path("", include("monitoring.api_urls")),
     path("", include("payments.api_urls")),
+    path("", include("scorecards.api_urls")),
+    path("", include("dashboards.api_urls")),
     path("", include("core.api_urls")),
 ]
 
@@ -27,6 +29,7 @@ urlpatterns = [
     path("", include("safety.urls")),
     path("", include("monitoring.urls")),
     path("", include("payments.urls")),
+    path("", include("scorecards.urls")),
     path("", include("core.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -29,6 +29,7 @@ from payments import demo as payments_demo
 from queries import demo as queries_demo
 from regulatory import demo as regulatory_demo
 from safety import demo as safety_demo
+from scorecards import demo as scorecards_demo
 from sites.models import Capability, SiteProfile
 from trials import demo as trials_demo
 from trials.models import (
@@ -852,6 +853,7 @@ def demo_seed(*, today: date | None = None) -> DemoSummary:
             safety_demo.seed,
             monitoring_demo.seed,
             payments_demo.seed,
+            scorecards_demo.seed,
         ):
             for label, number in (app_seed(today=seeder.today) or {}).items():
                 if number:

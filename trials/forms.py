@@ -21,11 +21,6 @@ class StudyFilterForm(StyledForm):
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *StudyStatus.choices]
     )
-    sort = forms.ChoiceField(
-        label="Sort",
-        required=False,
-        choices=[("protocol", "Protocol"), ("title", "Title"), ("status", "Status")],
-    )
 
 
 class StudySiteFilterForm(StyledForm):
@@ -53,6 +48,17 @@ class StudyEditForm(StyledForm):
     therapeutic_area = forms.CharField(label="Therapeutic area", max_length=100)
     planned_sites = forms.IntegerField(label="Planned sites", min_value=0)
     planned_subjects = forms.IntegerField(label="Planned subjects", min_value=0)
+    planned_fpi_date = forms.DateField(
+        label="Planned first patient in",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="With the last-patient-in date and the planned subjects: the enrollment plan.",
+    )
+    planned_lpi_date = forms.DateField(
+        label="Planned last patient in",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     reason = forms.CharField(
         label="Reason for the change",
         max_length=300,
@@ -106,18 +112,6 @@ class SubjectLogFilterForm(StyledForm):
     q = forms.CharField(label="Subject id", required=False, max_length=30)
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *SubjectStatus.choices]
-    )
-    ordering = forms.ChoiceField(
-        label="Sort",
-        required=False,
-        choices=[
-            ("subject", "Subject id"),
-            ("-screening_date", "Screened (newest first)"),
-            ("screening_date", "Screened (oldest first)"),
-            ("-enrollment_date", "Enrolled (newest first)"),
-            ("next_visit", "Next visit due"),
-            ("status", "Status"),
-        ],
     )
 
 

@@ -51,7 +51,45 @@ STUDY_EDITABLE_FIELDS = (
     "planned_sites",
     "planned_subjects",
     "diversity_goals",
+    "planned_fpi_date",
+    "planned_lpi_date",
 )
+# The enrollment plan's dates live in the study's own FPI / LPI milestones (planned date), the
+# same rows the milestone list and the enrollment metrics read.
+STUDY_PLAN_MILESTONES = {
+    "planned_fpi_date": MilestoneKind.FPI,
+    "planned_lpi_date": MilestoneKind.LPI,
+}
+
+
+def study_plan_dates(study: Study) -> dict[str, date | None]:
+    """The study's planned first-patient-in and last-patient-in dates (one query)."""
+    planned = dict(
+        Milestone.objects.filter(
+            study=study, study_site__isnull=True, kind__in=STUDY_PLAN_MILESTONES.values()
+        ).values_list("kind", "planned_date")
+    )
+    return {field: planned.get(kind) for field, kind in STUDY_PLAN_MILESTONES.items()}
+
+
+def _update_study_plan(study: Study, changes: dict[str, Any]) -> None:
+    """Set the planned FPI / LPI dates (study milestones; audit-trailed like every milestone).
+    The caller holds the study's row lock and the audit context."""
+    for field, kind in STUDY_PLAN_MILESTONES.items():
+        if field not in changes:
+            continue
+        value = changes[field]
+        milestone = (
+            Milestone.objects.select_for_update()
+            .filter(study=study, study_site__isnull=True, kind=kind)
+            .first()
+        )
+        if milestone is None:
+            if value is not None:
+                Milestone.objects.create(study=study, kind=kind, planned_date=value)
+        elif milestone.planned_date != value:
+            milestone.planned_date = value
+            milestone.save(update_fields=["planned_date"])
 
 
 def _validate_study_fields(data: dict[str, Any]) -> dict[str, list[str]]:
@@ -146,12 +184,23 @@ def study_update(*, actor: User, study: Study, reason: str, **changes: Any) -> S
             f"These fields cannot be changed here: {', '.join(sorted(unknown))}."
         )
     errors = _validate_study_fields(changes)
+    plan = {field: changes.pop(field) for field in STUDY_PLAN_MILESTONES if field in changes}
+    for field, value in plan.items():
+        if value is not None and not isinstance(value, date):
+            errors[field] = ["Enter a date."]
+    if plan and not errors:
+        dates = {**study_plan_dates(study), **plan}
+        fpi, lpi = dates["planned_fpi_date"], dates["planned_lpi_date"]
+        if fpi and lpi and lpi <= fpi:
+            errors["planned_lpi_date"] = ["The last patient comes in after the first one."]
     if errors:
         raise ApplicationError("Please correct the fields below.", fields=errors)
     with audit_context(reason=reason):
         for field, value in changes.items():
             setattr(study, field, value.strip() if isinstance(value, str) else value)
-        study.save(update_fields=list(changes) or None)
+        if changes:
+            study.save(update_fields=list(changes))
+        _update_study_plan(study, plan)
     return study
 
 
