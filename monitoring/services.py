@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role, User
 from core.audit import audit_context, require_reason
+from core.db import batches
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
 from core.models import SignatureMeaning
 from core.notifications import notify
@@ -1016,104 +1017,121 @@ def reminders_send(*, today: date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     sent: dict[str, int] = defaultdict(int)
 
-    # Upcoming visits: 7 days and 1 day before, to the CRA and the site.
+    # Upcoming visits: 7 days and 1 day before, to the CRA and the site. Every kind below goes
+    # through its rows in batches (server-side cursor), so memory stays flat with the data.
     for days, kind in ((7, "monitoring.visit_upcoming_7d"), (1, "monitoring.visit_upcoming_1d")):
         start, end = _day_bounds(today + timedelta(days=days))
-        visits = list(
+        upcoming = (
             MonitoringVisit.objects.filter(
                 status__in=UPCOMING_STATUSES, planned_at__gte=start, planned_at__lt=end
-            ).select_related("study_site__study", "study_site__site", "cra")
+            )
+            .select_related("study_site__study", "study_site__site", "cra")
+            .order_by("pk")
         )
-        contacts = _contacts_by_study_site(v.study_site for v in visits)
-        for visit in visits:
-            sent[kind] += _notify_all(
-                [visit.cra, *contacts.get(visit.study_site_id, [])],
-                kind=kind,
+        for visits in batches(upcoming):
+            contacts = _contacts_by_study_site(v.study_site for v in visits)
+            for visit in visits:
+                sent[kind] += _notify_all(
+                    [visit.cra, *contacts.get(visit.study_site_id, [])],
+                    kind=kind,
+                    key=f"{visit.pk}:{today}",
+                    title=f"In {days} day{'s' if days > 1 else ''}: {_visit_label(visit)}",
+                    body=f"Planned for {visit.planned_at:%Y-%m-%d %H:%M} UTC "
+                    f"({visit.get_status_display().lower()}).",
+                    url=visit.get_absolute_url(),
+                    subject=visit,
+                )
+
+    # Reports overdue: daily to the CRA; after 5 more days also to the study's approvers.
+    late_reports = (
+        MonitoringVisit.objects.filter(
+            status__in=REPORT_PENDING_STATUSES, report_due_date__lt=today
+        )
+        .select_related("study_site__study", "study_site__site", "cra")
+        .order_by("pk")
+    )
+    for overdue in batches(late_reports):
+        escalate = [
+            v for v in overdue if v.report_due_date + timedelta(ESCALATE_AFTER_DAYS) < today
+        ]
+        approvers = _approvers_by_study({v.study_site.study_id for v in escalate})
+        for visit in overdue:
+            late = (today - visit.report_due_date).days
+            sent["monitoring.report_overdue"] += _notify_all(
+                [visit.cra],
+                kind="monitoring.report_overdue",
                 key=f"{visit.pk}:{today}",
-                title=f"In {days} day{'s' if days > 1 else ''}: {_visit_label(visit)}",
-                body=f"Planned for {visit.planned_at:%Y-%m-%d %H:%M} UTC "
-                f"({visit.get_status_display().lower()}).",
+                title=f"Report overdue ({late} day{'s' if late > 1 else ''}): "
+                f"{_visit_label(visit)}",
+                body=f"The report was due {visit.report_due_date:%Y-%m-%d}.",
+                url=visit.get_absolute_url(),
+                subject=visit,
+            )
+        for visit in escalate:
+            sent["monitoring.report_overdue_escalated"] += _notify_all(
+                approvers.get(visit.study_site.study_id, []),
+                kind="monitoring.report_overdue_escalated",
+                key=f"{visit.pk}:{today}",
+                title=f"Report overdue for {visit.cra.printed_name}: {_visit_label(visit)}",
+                body=f"The report was due {visit.report_due_date:%Y-%m-%d}.",
                 url=visit.get_absolute_url(),
                 subject=visit,
             )
 
-    # Reports overdue: daily to the CRA; after 5 more days also to the study's approvers.
-    overdue = list(
-        MonitoringVisit.objects.filter(
-            status__in=REPORT_PENDING_STATUSES, report_due_date__lt=today
-        ).select_related("study_site__study", "study_site__site", "cra")
-    )
-    escalate = [v for v in overdue if v.report_due_date + timedelta(ESCALATE_AFTER_DAYS) < today]
-    approvers = _approvers_by_study({v.study_site.study_id for v in escalate})
-    for visit in overdue:
-        late = (today - visit.report_due_date).days
-        sent["monitoring.report_overdue"] += _notify_all(
-            [visit.cra],
-            kind="monitoring.report_overdue",
-            key=f"{visit.pk}:{today}",
-            title=f"Report overdue ({late} day{'s' if late > 1 else ''}): {_visit_label(visit)}",
-            body=f"The report was due {visit.report_due_date:%Y-%m-%d}.",
-            url=visit.get_absolute_url(),
-            subject=visit,
-        )
-    for visit in escalate:
-        sent["monitoring.report_overdue_escalated"] += _notify_all(
-            approvers.get(visit.study_site.study_id, []),
-            kind="monitoring.report_overdue_escalated",
-            key=f"{visit.pk}:{today}",
-            title=f"Report overdue for {visit.cra.printed_name}: {_visit_label(visit)}",
-            body=f"The report was due {visit.report_due_date:%Y-%m-%d}.",
-            url=visit.get_absolute_url(),
-            subject=visit,
-        )
-
     # Action items due in 3 days, and overdue (daily), to their owner.
-    items = list(
+    due_items = (
         ActionItem.objects.filter(status=ActionItemStatus.OPEN)
         .filter(Q(due_date=today + timedelta(ACTION_ITEM_DUE_SOON_DAYS)) | Q(due_date__lt=today))
         .select_related("study_site__study", "study_site__site", "visit__cra", "raised_by")
+        .order_by("pk")
     )
-    contacts = _contacts_by_study_site(
-        i.study_site for i in items if i.owner == ActionItemOwner.SITE
-    )
-    for item in items:
-        kind = (
-            "monitoring.action_item_overdue"
-            if item.due_date < today
-            else "monitoring.action_item_due_soon"
+    for items in batches(due_items):
+        contacts = _contacts_by_study_site(
+            i.study_site for i in items if i.owner == ActionItemOwner.SITE
         )
-        if item.owner == ActionItemOwner.SITE:
-            recipients = contacts.get(item.study_site_id, [])
-        else:
-            recipients = [item.visit.cra if item.visit_id else item.raised_by]
-        sent[kind] += _notify_all(
-            recipients,
-            kind=kind,
-            key=f"{item.pk}:{today}",
-            title=("Overdue action item: " if item.due_date < today else "Action item due soon: ")
-            + item.description[:80],
-            body=f"Due {item.due_date:%Y-%m-%d} at {item.study_site.site.name} "
-            f"({item.study_site.study.protocol_number}).",
-            url=item.get_absolute_url(),
-            subject=item,
-        )
+        for item in items:
+            kind = (
+                "monitoring.action_item_overdue"
+                if item.due_date < today
+                else "monitoring.action_item_due_soon"
+            )
+            if item.owner == ActionItemOwner.SITE:
+                recipients = contacts.get(item.study_site_id, [])
+            else:
+                recipients = [item.visit.cra if item.visit_id else item.raised_by]
+            sent[kind] += _notify_all(
+                recipients,
+                kind=kind,
+                key=f"{item.pk}:{today}",
+                title=(
+                    "Overdue action item: " if item.due_date < today else "Action item due soon: "
+                )
+                + item.description[:80],
+                body=f"Due {item.due_date:%Y-%m-%d} at {item.study_site.site.name} "
+                f"({item.study_site.study.protocol_number}).",
+                url=item.get_absolute_url(),
+                subject=item,
+            )
 
     # Follow-up letters not acknowledged 7 days after they were sent.
     cutoff, _ = _day_bounds(today - timedelta(days=LETTER_ACK_REMINDER_DAYS - 1))
-    letters = list(
-        FollowUpLetter.objects.filter(status=LetterStatus.SENT, sent_at__lt=cutoff).select_related(
-            "visit__study_site__study", "visit__study_site__site", "visit__cra"
-        )
+    unacknowledged = (
+        FollowUpLetter.objects.filter(status=LetterStatus.SENT, sent_at__lt=cutoff)
+        .select_related("visit__study_site__study", "visit__study_site__site", "visit__cra")
+        .order_by("pk")
     )
-    contacts = _contacts_by_study_site(letter.visit.study_site for letter in letters)
-    for letter in letters:
-        sent["monitoring.follow_up_letter_unacknowledged"] += _notify_all(
-            contacts.get(letter.visit.study_site_id, []),
-            kind="monitoring.follow_up_letter_unacknowledged",
-            key=f"{letter.pk}:{today}",
-            title=f"Please acknowledge the follow-up letter: {_visit_label(letter.visit)}",
-            body=f"Sent {letter.sent_at:%Y-%m-%d}.",
-            url=reverse("monitoring_visit_letter", kwargs={"monitoring_visit_id": letter.visit_id}),
-            subject=letter.visit,
-        )
+    for letters in batches(unacknowledged):
+        contacts = _contacts_by_study_site(letter.visit.study_site for letter in letters)
+        for letter in letters:
+            sent["monitoring.follow_up_letter_unacknowledged"] += _notify_all(
+                contacts.get(letter.visit.study_site_id, []),
+                kind="monitoring.follow_up_letter_unacknowledged",
+                key=f"{letter.pk}:{today}",
+                title=f"Please acknowledge the follow-up letter: {_visit_label(letter.visit)}",
+                body=f"Sent {letter.sent_at:%Y-%m-%d}.",
+                url=reverse(
+                    "monitoring_visit_letter", kwargs={"monitoring_visit_id": letter.visit_id}
+                ),
+                subject=letter.visit,
+            )
     return dict(sent)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role, User
 from core.audit import audit_context, require_reason
+from core.db import batches
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
 from core.notifications import notify
 from regulatory.files import check_upload, storage_name
@@ -362,7 +363,7 @@ def document_expiry_remind(*, today: date | None = None) -> int:
     or a missed day never sends twice. Returns the number of notifications written."""
     today = today or timezone.localdate()
     horizon = today + timedelta(days=max(REMINDER_DAYS))
-    versions = list(
+    expiring = (
         DocumentVersion.objects.filter(
             superseded_at__isnull=True,
             expires_on__isnull=False,
@@ -380,8 +381,13 @@ def document_expiry_remind(*, today: date | None = None) -> int:
         )
         .order_by("expires_on", "pk")
     )
-    if not versions:
-        return 0
+    written = 0
+    for versions in batches(expiring):  # one batch in memory at a time, whatever the data size
+        written += _expiry_notify(versions, today)
+    return written
+
+
+def _expiry_notify(versions: list[DocumentVersion], today: date) -> int:
     org_ids = {v.document.study_site.site_id for v in versions} | {
         v.document.study_site.study.cro_id for v in versions
     }

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from dashboards.scale import (
+    AUDIT_MODES,
     BENCH_PASSWORD,
     BenchAlreadySeeded,
     NonBenchDatabase,
@@ -15,11 +16,12 @@ from dashboards.scale import (
 class Command(BaseCommand):
     help = (
         "Build the synthetic bench data set (two CROs, many sites, subjects, visits, data "
-        "queries, notifications) with batched bulk inserts. Studies and sites per study are "
-        "multiplied by sqrt(--scale), row counts by --scale, so rows per study-site stay the "
-        "same at any scale. Audit (pghistory) insert triggers stay on and are part of the load "
-        "time. Refuses a database holding any organization whose name does not end with "
-        "'(bench)' unless --force, and a database that already holds the bench data."
+        "queries, monitoring, documents, payments, notifications) with COPY. Studies and sites "
+        "per study are multiplied by sqrt(--scale), row counts by --scale, so rows per "
+        "study-site stay the same at any scale. Every seeded row gets its audit (pghistory) "
+        "insert event (see --audit-events); the load time includes them. Refuses a database "
+        "holding any organization whose name does not end with '(bench)' unless --force, and "
+        "a database that already holds the bench data."
     )
 
     def add_arguments(self, parser):
@@ -30,6 +32,14 @@ class Command(BaseCommand):
         parser.add_argument("--queries", type=int, default=300_000)
         parser.add_argument(
             "--scale", type=float, default=1.0, help="0.01 for a quick 1%% run (default 1.0)"
+        )
+        parser.add_argument(
+            "--audit-events",
+            choices=AUDIT_MODES,
+            default="bulk",
+            help="How seeded rows get their audit (pghistory insert) events: 'bulk' skips the "
+            "per-row triggers during the load and writes the same events set-based afterwards "
+            "(default, faster); 'triggers' lets the per-row triggers write them.",
         )
         parser.add_argument(
             "--force",
@@ -49,7 +59,7 @@ class Command(BaseCommand):
             scale=options["scale"],
         )
         try:
-            summary = seed_scale(plan, force=options["force"])
+            summary = seed_scale(plan, force=options["force"], audit=options["audit_events"])
         except NonBenchDatabase as exc:
             raise CommandError(
                 f"This database holds non-bench organizations ({exc}, ...). seed_scale adds "
