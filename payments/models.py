@@ -277,7 +277,11 @@ class Earning(models.Model):
                 name="earning_adjustment_non_zero",
             ),
         ]
-        indexes = [models.Index(fields=["study_site", "event_date"])]
+        indexes = [
+            models.Index(fields=["study_site", "event_date"]),
+            # The earnings list's order (newest first): its first page comes from the index.
+            models.Index(fields=["event_date", "id"], name="earning_event_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.description} {format_money(self.amount, self.currency)}"

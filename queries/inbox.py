@@ -1,11 +1,13 @@
 """Work inbox rows of the queries app (registered in QueriesConfig.ready()): queries waiting on
 the site, and answers waiting on the CRO's review. One query each, capped."""
 
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from core.inbox import CAP, DUE_SOON, OVERDUE, WAITING, InboxItem
 from queries import selectors
-from queries.models import DataQueryStatus, WaitingOn
+from queries.models import DataQuery, DataQueryStatus, WaitingOn
+from trials.models import Study
 
 KINDS_SITE = {"query_answer": "Queries to answer"}
 KINDS_CRO = {"query_review": "Answers to review"}
@@ -38,15 +40,24 @@ def _item(query, *, kind: str, verb: str) -> InboxItem:
     )
 
 
+def _rows(actor, filters: dict) -> QuerySet[DataQuery]:
+    """The oldest-waiting queries first, joined only to the subject; studies (with their CRO)
+    are fetched by id for the rows kept. Joining every table the list page shows made Postgres
+    join thousands of rows before the tenancy filter threw them out (100 ms at full scale)."""
+    return (
+        selectors.data_query_list(actor=actor, filters=filters)
+        .select_related(None)
+        .select_related("subject")
+        .prefetch_related(Prefetch("study", queryset=Study.objects.select_related("cro")))
+        .order_by("waiting_since", "pk")[:CAP]
+    )
+
+
 def site_items(actor) -> list[InboxItem]:
-    rows = selectors.data_query_list(actor=actor, filters={"waiting_on": WaitingOn.SITE}).order_by(
-        "waiting_since", "pk"
-    )[:CAP]
+    rows = _rows(actor, {"waiting_on": WaitingOn.SITE})
     return [_item(q, kind="query_answer", verb="Answer the") for q in rows]
 
 
 def cro_items(actor) -> list[InboxItem]:
-    rows = selectors.data_query_list(
-        actor=actor, filters={"status": DataQueryStatus.ANSWERED}
-    ).order_by("waiting_since", "pk")[:CAP]
+    rows = _rows(actor, {"status": DataQueryStatus.ANSWERED})
     return [_item(q, kind="query_review", verb="Review the answered") for q in rows]
