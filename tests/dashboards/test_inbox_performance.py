@@ -34,6 +34,7 @@ def test_inbox_of_a_site_with_10_then_20_cros_runs_the_same_queries(
     _add_cros(site, coordinator, 10, start=1)
     client.force_login(coordinator)
     client.get(URL)  # warm the session and the templates
+    cache.clear()  # measure with nothing cached (the overdue sums are kept for a minute)
 
     with django_assert_max_num_queries(50) as page_10:
         html = client.get(URL, {"kind": "query_answer"}).content.decode()
@@ -43,6 +44,7 @@ def test_inbox_of_a_site_with_10_then_20_cros_runs_the_same_queries(
         assert ">440</span>" in client.get(COUNT).content.decode()
 
     _add_cros(site, coordinator, 10, start=11)
+    cache.clear()
     with django_assert_max_num_queries(len(page_10.captured_queries)):
         html = client.get(URL, {"kind": "query_answer"}).content.decode()
     assert "80 of 880 items" in html, re.search(r"\d+ of \d+ items?", html)
