@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 
 from core.models import Notification
@@ -168,3 +169,21 @@ def test_an_overdue_approved_invoice_reminds_the_site_per_invoice(tenant, budget
     notices = Notification.objects.filter(kind="payments.invoice_overdue_site")
     assert {n.recipient for n in notices} == {tenant.coordinator, tenant.site_admin}
     assert invoice.number in notices.first().title and "due 2026-02-01" in notices.first().title
+
+
+def test_report_totals_are_counted_at_most_once_a_minute_and_say_when(client, tenant, budget):
+    """The totals sum every unpaid item the person sees, so they are kept for a minute; the
+    page says when they were counted, and a minute later it counts again."""
+    cache.clear()
+    client.force_login(tenant.finance)
+    with time_machine.travel(NOW, tick=False):
+        _earn(tenant, budget, "100.00", TODAY - dt.timedelta(days=40))
+        first = client.get(reverse("payments_aging")).content.decode()
+        _earn(tenant, budget, "50.00", TODAY - dt.timedelta(days=41))
+        cached = client.get(reverse("payments_aging")).content.decode()
+    assert "USD 100.00 unpaid" in first and "Totals counted at" in first
+    assert "USD 100.00 unpaid" in cached  # within the minute: the same count
+    cache.clear()  # what the 60-second expiry does (the cache's clock is Redis's, not ours)
+    with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
+        later = client.get(reverse("payments_aging")).content.decode()
+    assert "USD 150.00 unpaid" in later
