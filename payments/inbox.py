@@ -9,13 +9,13 @@ pay, and open disputes. Built on payments.selectors (trials.access); constant qu
 
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db.models import Count, Min, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
 from accounts.selectors import organization_roles
+from core.counts import counted
 from core.inbox import CAP, DUE_SOON, OVERDUE, WAITING, InboxItem, urgency_for
 from payments import aging, selectors
 from payments.models import DisputeStatus, InvoiceStatus, PaymentRunStatus
@@ -85,21 +85,6 @@ def _returned_invoices(actor) -> list[InboxItem]:
     return items
 
 
-# The overdue sums read every unpaid item of the site's study-sites (40 ms for a site in 50
-# studies at full bench scale), so the inbox counts them at most once a minute per person, as
-# the finance dashboard does (payments.panels).
-OVERDUE_TTL_SECONDS = 60
-
-
-def _overdue_totals(actor, study_sites, today) -> dict[tuple[int, str], dict]:
-    key = f"payments:inbox-overdue:{actor.pk}:{actor.date_joined.timestamp()}:{today}"
-    totals = cache.get(key)
-    if totals is None:
-        totals = _count_overdue(study_sites, today)
-        cache.set(key, totals, OVERDUE_TTL_SECONDS)
-    return totals
-
-
 def _count_overdue(study_sites, today) -> dict[tuple[int, str], dict]:
     totals: dict[tuple[int, str], dict] = {}
     for queryset in (
@@ -128,7 +113,11 @@ def _overdue_payments(actor) -> list[InboxItem]:
     queries: earnings, invoice lines, the study-sites; the first two cached for a minute)."""
     today = timezone.localdate()
     study_sites = selectors.aging_study_sites(actor=actor).order_by()
-    totals = _overdue_totals(actor, study_sites, today)
+    # Every unpaid item of the site's study-sites (40 ms for a site in 50 studies at full bench
+    # scale): counted at most once a minute per person, as on the finance dashboard.
+    totals, _ = counted(
+        "payments.inbox-overdue", actor, lambda: _count_overdue(study_sites, today), today
+    )
     if not totals:
         return []
     by_pk = {s.pk: s for s in study_sites.filter(pk__in={site_ref for site_ref, _ in totals})[:CAP]}

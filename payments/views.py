@@ -5,12 +5,13 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core import counts
+from core.counts import counted
 from core.exceptions import ApplicationError, PermissionDenied
 from core.sorting import sort_queryset
 from core.views import apply_error, forbidden, paginate, submit_form
@@ -667,22 +668,6 @@ def dispute_reject(request, payment_dispute_id: int):
 # --- aging report ------------------------------------------------------------------------------
 
 
-# The totals sum every unpaid item of every study-site the person sees (about 400,000 for
-# a large CRO's finance team: 300 ms), so they are counted at most once a minute per person and
-# filter, and the page says when. The per-site rows below them are always fresh.
-AGING_TTL_SECONDS = 60
-
-
-def _aging_totals(user, filters: dict, today) -> tuple[list, object]:
-    study = filters.get("study")
-    key = f"payments:aging:{user.pk}:{study.pk if study else ''}:{today.isoformat()}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = (selectors.aging_totals(actor=user, filters=filters, today=today), timezone.now())
-        cache.set(key, cached, AGING_TTL_SECONDS)
-    return cached
-
-
 @login_required
 def aging_report(request):
     from trials.models import Study
@@ -708,7 +693,17 @@ def aging_report(request):
                     "overdue": sum(amounts[1:]),
                 }
             )
-    totals, counted_at = _aging_totals(request.user, filters, today)
+    # The totals sum every unpaid item the person sees (about 400,000 for a large CRO's finance
+    # team: 300 ms): counted at most once a minute per person and study, and the page says when.
+    # The per-site rows above are always fresh.
+    study = filters.get("study")
+    totals, counted_at = counted(
+        "payments.aging",
+        request.user,
+        lambda: selectors.aging_totals(actor=request.user, filters=filters, today=today),
+        study.pk if study else None,
+        today,
+    )
     return render(
         request,
         "payments/aging.html",
@@ -722,7 +717,7 @@ def aging_report(request):
             "today": today,
             "study": filters.get("study"),
             "totals_counted_at": counted_at,
-            "totals_ttl_seconds": AGING_TTL_SECONDS,
+            "totals_ttl_seconds": counts.TTL_SECONDS,
         },
     )
 

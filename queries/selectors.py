@@ -1,9 +1,7 @@
 """Reads of data queries for pages, panels and the API; every one starts from trials.access."""
 
-import hashlib
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -19,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
+from core import counts
 from core.panels import first_rows
 from queries import rules
 from queries.models import (
@@ -178,7 +177,7 @@ def aging_chart(*, actor: User, filters: dict | None = None) -> list[dict]:
     ]
 
 
-CHART_TTL_SECONDS = 60
+CHART_TTL_SECONDS = counts.TTL_SECONDS
 
 
 def aging_chart_cached(*, actor: User, filters: dict | None = None) -> tuple[list[dict], datetime]:
@@ -186,17 +185,12 @@ def aging_chart_cached(*, actor: User, filters: dict | None = None) -> tuple[lis
     CRO's every unresolved query it is the list page's one query that grows with the data, so
     the page says how old its numbers are instead of counting them on every view."""
     filters = {k: v for k, v in (filters or {}).items() if k not in ("status", "ordering")}
-    identity = (
-        actor.pk,
-        actor.date_joined.isoformat(),
+    return counts.counted(
+        "queries.aging-chart",
+        actor,
+        lambda: aging_chart(actor=actor, filters=filters),
         sorted((k, str(v)) for k, v in filters.items()),
     )
-    key = "queries:aging-chart:" + hashlib.sha256(repr(identity).encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is None:
-        cached = (aging_chart(actor=actor, filters=filters), timezone.now())
-        cache.set(key, cached, CHART_TTL_SECONDS)
-    return cached
 
 
 def subject_for_query(*, actor: User, subject_id) -> Subject:
