@@ -11,7 +11,10 @@
 4. Starts gunicorn (config.wsgi, 2 workers, bench settings) on a free loopback port, signs in
    each role over HTTP (allauth login form for pages, ``POST /api/v1/auth/token/`` for the API)
    and loads every page with wrk (Debian package ``wrk``), then Django's floor view, sampling
-   the workers' resident memory from /proc while each page is loaded.
+   the workers' resident memory from /proc while each page is loaded. wrk's latency is what a
+   client waits (with 4 connections on 2 workers it includes waiting for a free worker, and wrk
+   shares the cores); the server time is each request's time inside a worker, from gunicorn's
+   access log (``%(D)s``).
 5. Downloads each CSV export from a fresh one-worker gunicorn and records how much the worker's
    memory grew while it streamed (flat = streamed, whatever the data size).
 6. Prints the markdown report and writes it to ``--out``.
@@ -21,6 +24,7 @@
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -28,6 +32,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -60,6 +65,8 @@ class Result:
     p99: float | None = None
     errors: int = 0
     worker_mb: float | None = None
+    server_p50: float | None = None  # ms inside a worker (gunicorn access log)
+    server_p95: float | None = None
 
 
 @dataclass
@@ -268,15 +275,16 @@ def format_table(results: list[Result]) -> str:
     floor_rps = floor.rps if floor is not None else None
     lines = [
         "| page | role | path | status | queries | req/s | p50 ms | p95 ms | p99 ms "
-        "| ratio to floor | errors | worker MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| server p50 ms | server p95 ms | ratio to floor | errors | worker MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         ratio = r.rps / floor_rps if r.rps is not None and floor_rps else None
         lines.append(
             f"| {r.page.label} | {r.page.role} | `{r.page.path}` | {_fmt(r.status)} "
             f"| {_fmt(r.queries)} | {_fmt(r.rps)} | {_fmt(r.p50)} | {_fmt(r.p95)} "
-            f"| {_fmt(r.p99)} | {_fmt(ratio, 2)} | {r.errors} | {_fmt(r.worker_mb)} |"
+            f"| {_fmt(r.p99)} | {_fmt(r.server_p50)} | {_fmt(r.server_p95)} "
+            f"| {_fmt(ratio, 2)} | {r.errors} | {_fmt(r.worker_mb)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -469,7 +477,32 @@ def run_wrk(url: str, header: str, *, duration: int, connections: int) -> dict[s
     }
 
 
-def start_gunicorn(port: int, env: dict[str, str], *, workers: int = 2) -> subprocess.Popen:
+def percentile(values: list[float], share: float) -> float | None:
+    """The nearest-rank percentile (``share`` 0.95 for p95) of the values, or None."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+
+
+def server_times(log_lines: list[str]) -> tuple[float | None, float | None]:
+    """p50 and p95 in ms of the requests in these gunicorn access-log lines (``ACCESS_FORMAT``:
+    microseconds first)."""
+    times = [int(line.split()[0]) / 1000 for line in log_lines if line.strip()]
+    return percentile(times, 0.50), percentile(times, 0.95)
+
+
+ACCESS_FORMAT = "%(D)s %(s)s %(U)s"  # microseconds in the worker, status, path
+
+
+def start_gunicorn(
+    port: int, env: dict[str, str], *, workers: int = 2, access_log: Path | None = None
+) -> subprocess.Popen:
+    logging = (
+        ["--access-logfile", str(access_log), "--access-logformat", ACCESS_FORMAT]
+        if access_log is not None
+        else []
+    )
     process = subprocess.Popen(  # noqa: S603 - fixed argv from the venv
         [
             str(Path(sys.executable).with_name("gunicorn")),
@@ -482,6 +515,7 @@ def start_gunicorn(port: int, env: dict[str, str], *, workers: int = 2) -> subpr
             "120",
             "--log-level",
             "warning",
+            *logging,
         ],
         cwd=ROOT,
         env={**os.environ, **env},
@@ -601,7 +635,8 @@ def measure_load(
 ) -> float:
     """wrk on every page; returns the peak resident memory (VmHWM) of a worker over the run."""
     port = free_port()
-    server = start_gunicorn(port, env)
+    access_log = Path(tempfile.mkdtemp(prefix="tb-bench-")) / "access.log"
+    server = start_gunicorn(port, env, access_log=access_log)
     try:
         sessions, tokens = _sign_in(port, {r.page.role for r in results})
         with WorkerMemory(server.pid) as memory:
@@ -611,7 +646,11 @@ def measure_load(
                 url = f"http://127.0.0.1:{port}{page.path}"
                 memory.reset()
                 run_wrk(url, header, duration=1, connections=connections)  # warm-up
+                start = access_log.stat().st_size if access_log.exists() else 0
                 stats = run_wrk(url, header, duration=duration, connections=connections)
+                with access_log.open() as log:
+                    log.seek(start)
+                    result.server_p50, result.server_p95 = server_times(log.readlines())
                 result.rps, result.p50, result.p95, result.p99 = (
                     stats["rps"],
                     stats["p50"],
@@ -621,13 +660,14 @@ def measure_load(
                 result.errors = int(stats["errors"])
                 result.worker_mb = memory.peak_mb()
                 print(
-                    f"  {page.label}: {result.rps:.1f} req/s, p95 {result.p95:.1f} ms, "
-                    f"worker {result.worker_mb:.0f} MB",
+                    f"  {page.label}: {result.rps:.1f} req/s, p95 {result.p95:.1f} ms "
+                    f"(server {_fmt(result.server_p95)} ms), worker {result.worker_mb:.0f} MB",
                     flush=True,
                 )
             return memory.high_water_mb()
     finally:
         stop(server)
+        shutil.rmtree(access_log.parent, ignore_errors=True)
 
 
 def download(port: int, page: Page, session: str) -> tuple[int, int, int, float]:

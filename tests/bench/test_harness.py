@@ -26,6 +26,7 @@ from bench.run import (
     format_table,
     pages,
     periodic_tasks,
+    server_times,
     signed_in_clients,
 )
 
@@ -66,16 +67,36 @@ def test_every_page_answers_and_its_queries_are_counted(settings):
 def test_table_gives_the_ratio_to_the_floor_and_worker_memory():
     floor = Result(Page(FLOOR, "coordinator", "/bench/floor/"), 200, 1, 400.0, 5.0, 8.0, 9.0)
     page = Result(
-        Page("query list", "cra", "/queries/"), 200, 10, 100.0, 20.0, 30.0, 40.0, 0, 130.5
+        Page("query list", "cra", "/queries/"),
+        200,
+        10,
+        100.0,
+        20.0,
+        30.0,
+        40.0,
+        0,
+        130.5,
+        server_p50=12.0,
+        server_p95=18.5,
     )
 
     table = format_table([page, floor])
 
     assert (
-        "| query list | cra | `/queries/` | 200 | 10 | 100.0 | 20.0 | 30.0 | 40.0 | 0.25 | 0 "
-        "| 130.5 |" in table
+        "| query list | cra | `/queries/` | 200 | 10 | 100.0 | 20.0 | 30.0 | 40.0 | 12.0 | 18.5 "
+        "| 0.25 | 0 | 130.5 |" in table
     )
     assert f"| {FLOOR} | coordinator | `/bench/floor/` | 200 | 1 | 400.0 |" in table
+
+
+def test_server_time_comes_from_the_workers_access_log():
+    # One line per request: microseconds inside the worker, status, path (ACCESS_FORMAT).
+    lines = [f"{ms * 1000} 200 /queries/\n" for ms in range(1, 101)]
+
+    p50, p95 = server_times([*lines, "\n"])
+
+    assert (p50, p95) == (50.0, 95.0)
+    assert server_times([]) == (None, None)
 
 
 def test_export_and_sweep_tables():
