@@ -8,7 +8,7 @@ date, never stored: missing, submitted, approved, rejected, expiring, expired.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -232,8 +232,23 @@ def _document_queryset() -> QuerySet[Document]:
 
 
 def document_list(*, actor: User, filters: dict | None = None) -> QuerySet[Document]:
+    """Visible documents in study, site-number and document-type order. The row query joins
+    only what the order needs; the current version (with its uploader and reviewer) and the
+    site are fetched by id. Joining all ten tables passed Postgres' join_collapse_limit, so it
+    joined every document in the database before the tenancy filter (98 ms at full scale)."""
     filters = filters or {}
-    queryset = access.scope(_document_queryset(), actor)
+    queryset = access.scope(
+        Document.objects.select_related(
+            "study_site__study", "requirement__document_type", "person"
+        ).prefetch_related(
+            "study_site__site",
+            Prefetch(
+                "current_version",
+                queryset=DocumentVersion.objects.select_related("uploaded_by", "reviewed_by"),
+            ),
+        ),
+        actor,
+    )
     if filters.get("study_site"):
         queryset = queryset.filter(study_site_id=filters["study_site"])
     if filters.get("study"):
