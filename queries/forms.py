@@ -38,7 +38,7 @@ class DataQueryFilterForm(StyledForm):
     # Set by the subject page's "All queries" link; the list stays scoped to what the user sees.
     subject = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args, studies=(), study_sites=(), **kwargs):
+    def __init__(self, *args, studies=(), study_sites=(), study_first=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["study"].choices = [("", "All studies")] + [
             (s.pk, s.protocol_number) for s in studies
@@ -47,6 +47,8 @@ class DataQueryFilterForm(StyledForm):
             (ss.pk, f"{ss.study.protocol_number} · {ss.site_number} {ss.site.name}")
             for ss in study_sites
         ]
+        if study_first:
+            self.fields["study_site"].help_text = "Choose a study and apply to list its sites."
 
 
 class SubjectLookupForm(StyledForm):

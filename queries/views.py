@@ -54,15 +54,34 @@ DATA_QUERY_SORTS = {
 }
 
 
-@login_required
-def data_query_list(request):
-    studies = list(access.visible_studies(request.user).order_by("protocol_number"))
-    study_sites = list(
+# Above this many visible study-sites the Site filter lists only the chosen study's sites.
+SITE_CHOICES_MAX = 100
+
+
+def _site_choices(request) -> tuple[list, bool]:
+    """The study-sites the Site filter offers, and whether a study must be chosen first: a PM
+    of a large CRO sees thousands, too many for one drop-down (and for the page's weight)."""
+    visible = (
         access.visible_study_sites(request.user)
         .select_related("study", "site")
         .order_by("study__protocol_number", "site_number")
     )
-    form = DataQueryFilterForm(request.GET or None, studies=studies, study_sites=study_sites)
+    study, study_site = request.GET.get("study", ""), request.GET.get("study_site", "")
+    if study.isdigit():
+        return list(visible.filter(study_id=study)), False
+    rows = list(visible[: SITE_CHOICES_MAX + 1])
+    if len(rows) <= SITE_CHOICES_MAX:
+        return rows, False
+    return (list(visible.filter(pk=study_site)) if study_site.isdigit() else []), True
+
+
+@login_required
+def data_query_list(request):
+    studies = list(access.visible_studies(request.user).order_by("protocol_number"))
+    study_sites, study_first = _site_choices(request)
+    form = DataQueryFilterForm(
+        request.GET or None, studies=studies, study_sites=study_sites, study_first=study_first
+    )
     filters = (
         {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         if form.is_valid()

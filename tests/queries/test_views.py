@@ -250,3 +250,33 @@ def test_cancelling_through_the_page_records_who_and_why_in_the_audit_trail(clie
     assert event.pgh_diff["status"] == ["open", "cancelled"]
     assert event.pgh_context["user"] == tenant.cra.pk
     assert event.pgh_context["reason"] == "Wrong subject"
+
+
+def test_site_filter_lists_one_studys_sites_when_there_are_too_many(client, tenant, monkeypatch):
+    from queries import views
+
+    monkeypatch.setattr(views, "SITE_CHOICES_MAX", 1)
+    second = StudySiteFactory(study=tenant.study, site_number="902")
+    other_study = StudyFactory(cro=tenant.cro, protocol_number="ALPHA-OTHER")
+    StudySiteFactory(study=other_study, site_number="903")
+    DataQueryFactory(subject=tenant.subject, raised_by=tenant.cra, text="Q-first-site")
+    client.force_login(tenant.pm)
+
+    def site_options(query_string: str) -> list[str]:
+        body = client.get(f"/queries/?{query_string}").content.decode()
+        select = body.split('name="study_site"', 1)[1].split("</select>", 1)[0]
+        return [v for v in select.split('value="')[1:] if not v.startswith('"')]
+
+    page = client.get("/queries/").content.decode()
+    assert "Choose a study and apply to list its sites." in page
+    assert site_options("") == []
+    assert sorted(int(v.split('"')[0]) for v in site_options(f"study={tenant.study.pk}")) == [
+        tenant.study_site.pk,
+        second.pk,
+    ]
+    # A link that names a study-site (the start-up checklist's) still filters by it.
+    body = client.get(f"/queries/?study_site={tenant.study_site.pk}").content.decode()
+    assert "Q-first-site" in body
+    assert [v.split('"')[0] for v in site_options(f"study_site={tenant.study_site.pk}")] == [
+        str(tenant.study_site.pk)
+    ]
