@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 import pgtrigger
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 
 def protect_delete(name: str) -> pgtrigger.Protect:
@@ -25,3 +26,12 @@ def batches(queryset: QuerySet, size: int | None = None) -> Iterator[list]:
             batch = []
     if batch:
         yield batch
+
+
+def correlated_count(queryset: QuerySet, by: str) -> Coalesce:
+    """The number of rows of ``queryset`` (filtered with ``by=OuterRef(...)``) for each outer
+    row, as a correlated subquery, 0 when none. Postgres computes it for the rows a page
+    shows, after the ORDER BY … LIMIT, where a joined ``Count`` would group every row of every
+    visible parent first (and multiply with any other joined count)."""
+    counted = queryset.order_by().values(by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.checklists import ChecklistItem
+from core.db import correlated_count
 from trials import access
 from trials.models import (
     Milestone,
@@ -42,15 +43,7 @@ from trials.models import (
 def _visible_site_count(actor: User) -> Coalesce:
     """How many of the study's study-sites the actor sees, as a correlated subquery (computed
     for the studies shown, not by joining and grouping every study-site)."""
-    counted = (
-        access.visible_study_sites(actor)
-        .filter(study=OuterRef("pk"))
-        .order_by()
-        .values("study")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+    return correlated_count(access.visible_study_sites(actor).filter(study=OuterRef("pk")), "study")
 
 
 def study_list(*, actor: User, filters: dict | None = None) -> QuerySet[Study]:
@@ -81,14 +74,9 @@ def _subject_count(**conditions) -> Coalesce:
     """The study-site's subjects (matching ``conditions``) counted in a correlated subquery:
     Postgres computes it only for the rows a page shows (an index lookup each), where a
     joined ``Count`` would group every subject of every visible study-site first."""
-    counted = (
-        Subject.objects.filter(study_site=OuterRef("pk"), **conditions)
-        .order_by()
-        .values("study_site")
-        .annotate(n=Count("pk"))
-        .values("n")
+    return correlated_count(
+        Subject.objects.filter(study_site=OuterRef("pk"), **conditions), "study_site"
     )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def study_site_list(*, actor: User, filters: dict | None = None) -> QuerySet[StudySite]:
@@ -184,14 +172,9 @@ def _visit_count(**conditions) -> Coalesce:
     """How many of the subject's visits match ``conditions``, as a correlated subquery:
     computed only for the subjects a page shows, not grouped over every visible subject's
     visits before the LIMIT."""
-    counted = (
-        SubjectVisit.objects.filter(subject=OuterRef("pk"), **conditions)
-        .order_by()
-        .values("subject")
-        .annotate(n=Count("pk"))
-        .values("n")
+    return correlated_count(
+        SubjectVisit.objects.filter(subject=OuterRef("pk"), **conditions), "subject"
     )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def _next_visit_date() -> Subquery:
