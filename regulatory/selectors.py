@@ -8,10 +8,12 @@ date, never stored: missing, submitted, approved, rejected, expiring, expired.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
+from core.db import correlated_count
 from regulatory.models import (
     Document,
     DocumentRequirement,
@@ -339,41 +341,39 @@ def attention_list(*, actor: User, today: date | None = None) -> QuerySet[Docume
 
 
 def study_site_document_overview(*, actor: User) -> QuerySet[StudySite]:
-    """Visible study-sites with counts of their documents by the current version's state."""
+    """Visible study-sites with counts of their documents by the current version's state.
+
+    Each count is a correlated subquery, computed for the rows a page shows. Joined counts
+    multiplied each study-site's documents by its study's requirements and grouped that for
+    every visible study-site before the page's LIMIT (186 ms for a PM at full bench scale)."""
     today = timezone.localdate()
     horizon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
-    current = "documents__current_version__"
+    documents = Document.objects.filter(study_site=OuterRef("pk"))
+
+    def documents_where(**current) -> Coalesce:
+        return correlated_count(
+            documents.filter(**{f"current_version__{k}": v for k, v in current.items()}),
+            "study_site",
+        )
+
     return (
         access.visible_study_sites(actor)
         .select_related("study", "study__cro", "site")
         .annotate(
-            requirement_count=Count(
-                "study__document_requirements",
-                filter=Q(study__document_requirements__is_active=True),
-                distinct=True,
+            requirement_count=correlated_count(
+                DocumentRequirement.objects.filter(study=OuterRef("study_id"), is_active=True),
+                "study",
             ),
-            approved_count=Count(
-                "documents",
-                filter=Q(**{f"{current}status": ReviewStatus.APPROVED})
-                & (
-                    Q(**{f"{current}expires_on__isnull": True})
-                    | Q(**{f"{current}expires_on__gt": today})
+            approved_count=correlated_count(
+                documents.filter(current_version__status=ReviewStatus.APPROVED).filter(
+                    Q(current_version__expires_on__isnull=True)
+                    | Q(current_version__expires_on__gt=today)
                 ),
-                distinct=True,
+                "study_site",
             ),
-            submitted_count=Count(
-                "documents",
-                filter=Q(**{f"{current}status": ReviewStatus.SUBMITTED}),
-                distinct=True,
-            ),
-            rejected_count=Count(
-                "documents", filter=Q(**{f"{current}status": ReviewStatus.REJECTED}), distinct=True
-            ),
-            expiring_count=Count(
-                "documents",
-                filter=Q(**{f"{current}expires_on__lte": horizon}),
-                distinct=True,
-            ),
+            submitted_count=documents_where(status=ReviewStatus.SUBMITTED),
+            rejected_count=documents_where(status=ReviewStatus.REJECTED),
+            expiring_count=documents_where(expires_on__lte=horizon),
         )
         .order_by("study__cro__name", "study__protocol_number", "site_number")
     )
