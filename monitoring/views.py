@@ -65,14 +65,15 @@ def _study_site_choices(actor) -> list[tuple[int, str]]:
 
 
 def _filter_choices(actor):
-    study_sites = list(
-        access.visible_study_sites(actor)
-        .select_related("study", "site")
-        .order_by("study__protocol_number", "site__name")
+    """The studies and the sites of the actor's visible study-sites, each once and by name
+    (two small queries: building every study-site of a large CRO took 200 ms for a PM)."""
+    visible = access.visible_study_sites(actor).order_by()
+    studies = visible.values_list("study_id", "study__protocol_number").distinct()
+    sites = visible.values_list("site_id", "site__name").distinct()
+    return (
+        list(studies.order_by("study__protocol_number", "study_id")),
+        list(sites.order_by("site__name", "site_id")),
     )
-    studies = {ss.study_id: ss.study.protocol_number for ss in study_sites}
-    sites = {ss.site_id: ss.site.name for ss in study_sites}
-    return sorted(studies.items(), key=lambda x: x[1]), sorted(sites.items(), key=lambda x: x[1])
 
 
 # --- visits ------------------------------------------------------------------------------
