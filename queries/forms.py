@@ -43,12 +43,12 @@ class DataQueryFilterForm(StyledForm):
         self.fields["study"].choices = [("", "All studies")] + [
             (s.pk, s.protocol_number) for s in studies
         ]
-        self.fields["study_site"].choices = [("", "All sites")] + [
+        # Too many sites for one list: the empty choice says how to get a study's sites.
+        everywhere = "All sites (choose a study to list its sites)" if study_first else "All sites"
+        self.fields["study_site"].choices = [("", everywhere)] + [
             (ss.pk, f"{ss.study.protocol_number} · {ss.site_number} {ss.site.name}")
             for ss in study_sites
         ]
-        if study_first:
-            self.fields["study_site"].help_text = "Choose a study and apply to list its sites."
 
 
 class SubjectLookupForm(StyledForm):
