@@ -17,7 +17,7 @@ from core.audit import audit_context, require_reason
 from core.db import batches
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
 from core.models import SignatureMeaning
-from core.notifications import notify
+from core.notifications import Note, notify_many
 from core.signatures import signature_create
 from monitoring import selectors
 from monitoring.models import (
@@ -131,6 +131,33 @@ def _approvers(study: Study) -> list[User]:
     )
 
 
+def _notes(
+    recipients: Iterable[User],
+    *,
+    kind: str,
+    key: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    subject=None,
+    skip: User | None = None,
+) -> list[Note]:
+    """One notification per person (once each, less ``skip``), keyed by kind, item and person."""
+    return [
+        Note(
+            recipient=user,
+            kind=kind,
+            title=title,
+            body=body,
+            url=url,
+            subject=subject,
+            dedupe_key=f"{kind}:{key}:{user.pk}",
+        )
+        for user in {u.pk: u for u in recipients}.values()
+        if skip is None or user.pk != skip.pk
+    ]
+
+
 def _notify_all(
     recipients: Iterable[User],
     *,
@@ -142,21 +169,20 @@ def _notify_all(
     subject=None,
     skip: User | None = None,
 ) -> int:
-    sent = 0
-    for user in {u.pk: u for u in recipients}.values():
-        if skip is not None and user.pk == skip.pk:
-            continue
-        if notify(
-            recipient=user,
-            kind=kind,
-            title=title,
-            body=body,
-            url=url,
-            subject=subject,
-            dedupe_key=f"{kind}:{key}:{user.pk}",
-        ):
-            sent += 1
-    return sent
+    return len(
+        notify_many(
+            _notes(
+                recipients,
+                kind=kind,
+                key=key,
+                title=title,
+                body=body,
+                url=url,
+                subject=subject,
+                skip=skip,
+            )
+        )
+    )
 
 
 def _visit_label(visit: MonitoringVisit) -> str:
@@ -994,20 +1020,36 @@ def _contacts_by_study_site(study_sites: Iterable[StudySite]) -> dict[int, list[
     }
 
 
-def _approvers_by_study(study_ids: set[int]) -> dict[int, list[User]]:
-    """Study leads per study (one query); the CRO's project managers where a study has none."""
-    if not study_ids:
+def _approvers_by_study(studies: Iterable[Study]) -> dict[int, list[User]]:
+    """Study leads per study; the CRO's project managers where a study has none (two queries
+    at most, whatever the number of studies)."""
+    studies = {study.pk: study for study in studies}
+    if not studies:
         return {}
     result: dict[int, list[User]] = defaultdict(list)
     for member in StudyTeamMember.objects.filter(
-        study_id__in=study_ids, role=StudyTeamRole.LEAD, user__is_active=True
+        study_id__in=studies, role=StudyTeamRole.LEAD, user__is_active=True
     ).select_related("user"):
         result[member.study_id].append(member.user)
-    missing = study_ids - set(result)
+    missing = [study for pk, study in studies.items() if pk not in result]
     if missing:
-        for study in Study.objects.filter(pk__in=missing):
-            result[study.pk] = _approvers(study)
+        managers: dict[int, dict[int, User]] = defaultdict(dict)
+        for membership in Membership.objects.filter(
+            organization_id__in={study.cro_id for study in missing},
+            role=Role.PROJECT_MANAGER,
+            is_active=True,
+            user__is_active=True,
+        ).select_related("user"):
+            managers[membership.organization_id].setdefault(membership.user_id, membership.user)
+        for study in missing:
+            result[study.pk] = list(managers[study.cro_id].values())
     return result
+
+
+def _send(notes: list[Note], sent: dict[str, int]) -> None:
+    """Write one batch's notifications (two statements) and count the new ones per kind."""
+    for notification in notify_many(notes):
+        sent[notification.kind] += 1
 
 
 def reminders_send(*, today: date | None = None) -> dict[str, int]:
@@ -1018,7 +1060,8 @@ def reminders_send(*, today: date | None = None) -> dict[str, int]:
     sent: dict[str, int] = defaultdict(int)
 
     # Upcoming visits: 7 days and 1 day before, to the CRA and the site. Every kind below goes
-    # through its rows in batches (server-side cursor), so memory stays flat with the data.
+    # through its rows in batches (server-side cursor), so memory stays flat with the data, and
+    # writes each batch's notifications at once (notify_many).
     for days, kind in ((7, "monitoring.visit_upcoming_7d"), (1, "monitoring.visit_upcoming_1d")):
         start, end = _day_bounds(today + timedelta(days=days))
         upcoming = (
@@ -1030,8 +1073,10 @@ def reminders_send(*, today: date | None = None) -> dict[str, int]:
         )
         for visits in batches(upcoming):
             contacts = _contacts_by_study_site(v.study_site for v in visits)
+            notes = []
             for visit in visits:
-                sent[kind] += _notify_all(
+                sent.setdefault(kind, 0)  # a kind with rows is in the result, even if it sent 0
+                notes += _notes(
                     [visit.cra, *contacts.get(visit.study_site_id, [])],
                     kind=kind,
                     key=f"{visit.pk}:{today}",
@@ -1041,6 +1086,7 @@ def reminders_send(*, today: date | None = None) -> dict[str, int]:
                     url=visit.get_absolute_url(),
                     subject=visit,
                 )
+            _send(notes, sent)
 
     # Reports overdue: daily to the CRA; after 5 more days also to the study's approvers.
     late_reports = (
@@ -1054,10 +1100,12 @@ def reminders_send(*, today: date | None = None) -> dict[str, int]:
         escalate = [
             v for v in overdue if v.report_due_date + timedelta(ESCALATE_AFTER_DAYS) < today
         ]
-        approvers = _approvers_by_study({v.study_site.study_id for v in escalate})
+        approvers = _approvers_by_study(v.study_site.study for v in escalate)
+        notes = []
         for visit in overdue:
             late = (today - visit.report_due_date).days
-            sent["monitoring.report_overdue"] += _notify_all(
+            sent.setdefault("monitoring.report_overdue", 0)
+            notes += _notes(
                 [visit.cra],
                 kind="monitoring.report_overdue",
                 key=f"{visit.pk}:{today}",
@@ -1068,7 +1116,8 @@ def reminders_send(*, today: date | None = None) -> dict[str, int]:
                 subject=visit,
             )
         for visit in escalate:
-            sent["monitoring.report_overdue_escalated"] += _notify_all(
+            sent.setdefault("monitoring.report_overdue_escalated", 0)
+            notes += _notes(
                 approvers.get(visit.study_site.study_id, []),
                 kind="monitoring.report_overdue_escalated",
                 key=f"{visit.pk}:{today}",
@@ -1077,6 +1126,7 @@ def reminders_send(*, today: date | None = None) -> dict[str, int]:
                 url=visit.get_absolute_url(),
                 subject=visit,
             )
+        _send(notes, sent)
 
     # Action items due in 3 days, and overdue (daily), to their owner.
     due_items = (
@@ -1089,6 +1139,7 @@ def reminders_send(*, today: date | None = None) -> dict[str, int]:
         contacts = _contacts_by_study_site(
             i.study_site for i in items if i.owner == ActionItemOwner.SITE
         )
+        notes = []
         for item in items:
             kind = (
                 "monitoring.action_item_overdue"
@@ -1099,7 +1150,8 @@ def reminders_send(*, today: date | None = None) -> dict[str, int]:
                 recipients = contacts.get(item.study_site_id, [])
             else:
                 recipients = [item.visit.cra if item.visit_id else item.raised_by]
-            sent[kind] += _notify_all(
+            sent.setdefault(kind, 0)
+            notes += _notes(
                 recipients,
                 kind=kind,
                 key=f"{item.pk}:{today}",
@@ -1112,6 +1164,7 @@ def reminders_send(*, today: date | None = None) -> dict[str, int]:
                 url=item.get_absolute_url(),
                 subject=item,
             )
+        _send(notes, sent)
 
     # Follow-up letters not acknowledged 7 days after they were sent.
     cutoff, _ = _day_bounds(today - timedelta(days=LETTER_ACK_REMINDER_DAYS - 1))
@@ -1122,8 +1175,10 @@ def reminders_send(*, today: date | None = None) -> dict[str, int]:
     )
     for letters in batches(unacknowledged):
         contacts = _contacts_by_study_site(letter.visit.study_site for letter in letters)
+        notes = []
         for letter in letters:
-            sent["monitoring.follow_up_letter_unacknowledged"] += _notify_all(
+            sent.setdefault("monitoring.follow_up_letter_unacknowledged", 0)
+            notes += _notes(
                 contacts.get(letter.visit.study_site_id, []),
                 kind="monitoring.follow_up_letter_unacknowledged",
                 key=f"{letter.pk}:{today}",
@@ -1134,4 +1189,5 @@ def reminders_send(*, today: date | None = None) -> dict[str, int]:
                 ),
                 subject=letter.visit,
             )
+        _send(notes, sent)
     return dict(sent)

@@ -8,6 +8,7 @@ holdback per line, net = gross − holdback).
 import logging
 import os
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,9 +21,10 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role, User
 from core.audit import audit_context, require_reason
+from core.db import batches
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
 from core.models import SignatureMeaning
-from core.notifications import notify
+from core.notifications import Note, notify, notify_many
 from core.signatures import signature_create
 from payments.models import (
     DISPUTE_TRANSITIONS,
@@ -1090,10 +1092,74 @@ def remittance_send(*, payment_run_id: int) -> int:
     return sent
 
 
+def _finance_people_by_cro(cro_ids: set[int]) -> dict[int, list[User]]:
+    """Each CRO's active finance people (as ``_finance_people``), for many CROs in one query."""
+    people: dict[int, dict[int, User]] = defaultdict(dict)
+    if cro_ids:
+        for membership in Membership.objects.select_related("user").filter(
+            organization_id__in=cro_ids,
+            role__in=FINANCE_ROLES,
+            is_active=True,
+            user__is_active=True,
+        ):
+            people[membership.organization_id].setdefault(membership.user_id, membership.user)
+    return {cro_id: list(users.values()) for cro_id, users in people.items()}
+
+
+def _payment_terms(invoices: list[SiteInvoice]) -> dict[int, int]:
+    """The payment terms (days) in force on each invoice's approval day, as
+    ``budget_version_in_force`` finds them (the latest version effective on or before that day;
+    30 days without one), for a batch of invoices in one query."""
+    versions: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for study_site_id, effective_date, terms in (
+        BudgetVersion.objects.filter(
+            budget__study_site_id__in={invoice.study_site_id for invoice in invoices}
+        )
+        .order_by("-effective_date", "-number")
+        .values_list("budget__study_site_id", "effective_date", "payment_terms_days")
+    ):
+        versions[study_site_id].append((effective_date, terms))
+    return {
+        invoice.pk: next(
+            (
+                terms
+                for effective_date, terms in versions[invoice.study_site_id]
+                if effective_date <= invoice.approved_at.date()
+            ),
+            30,
+        )
+        for invoice in invoices
+    }
+
+
+def _site_people_by_study_site(
+    study_site_ids: set[int],
+) -> tuple[dict[int, StudySite], dict[int, list[User]]]:
+    """The study-sites, and each site's coordinators and administrators: two queries."""
+    sites = {
+        study_site.pk: study_site
+        for study_site in StudySite.objects.select_related("study", "site").filter(
+            pk__in=study_site_ids
+        )
+    }
+    people: dict[int, list[User]] = {}
+    for membership in Membership.objects.select_related("user").filter(
+        organization_id__in={study_site.site_id for study_site in sites.values()},
+        role__in=SITE_WRITERS,
+        is_active=True,
+        user__is_active=True,
+    ):
+        people.setdefault(membership.organization_id, [])
+        if membership.user not in people[membership.organization_id]:
+            people[membership.organization_id].append(membership.user)
+    return sites, people
+
+
 def _overdue_reminders_to_sites(today: date) -> int:
     """Each study-site with items unpaid past the payment terms hears it once a day per
     person: one notice per overdue invoice, and one notice listing the overdue earnings
-    (set-based: two grouped queries, one for the recipients)."""
+    (set-based: two grouped queries read in batches; per batch, two for the study-sites and
+    their people and two to write the notices)."""
     from payments import aging
 
     study_sites = StudySite.objects.filter(budget__isnull=False)
@@ -1111,79 +1177,74 @@ def _overdue_reminders_to_sites(today: date) -> int:
         .values("site_ref", "invoice_id", "invoice__number", "currency")
         .annotate(total=Sum("amount"), due=Min("due_date"))
     )
-    earning_rows, line_rows = list(earnings), list(lines)
-    site_ids = {row["site_ref"] for row in [*earning_rows, *line_rows]}
-    if not site_ids:
-        return 0
-    sites = {
-        study_site.pk: study_site
-        for study_site in StudySite.objects.select_related("study", "site").filter(pk__in=site_ids)
-    }
-    people: dict[int, list[User]] = {}
-    for membership in Membership.objects.select_related("user").filter(
-        organization_id__in={study_site.site_id for study_site in sites.values()},
-        role__in=SITE_WRITERS,
-        is_active=True,
-        user__is_active=True,
-    ):
-        people.setdefault(membership.organization_id, [])
-        if membership.user not in people[membership.organization_id]:
-            people[membership.organization_id].append(membership.user)
     sent = 0
-    for row in earning_rows:
-        study_site = sites[row["site_ref"]]
-        url = reverse("payments_study_site", kwargs={"study_site_id": study_site.pk})
-        for recipient in people.get(study_site.site_id, []):
-            if notify(
-                recipient=recipient,
-                kind="payments.earnings_overdue",
-                title=f"{study_site.study.protocol_number}: {row['items']} earning"
-                f"{'s' if row['items'] != 1 else ''} unpaid past terms "
-                f"({row['total']} {row['currency']})",
-                body=f"The oldest fell due on {row['oldest']}. CRO finance has been reminded.",
-                url=url,
-                dedupe_key=f"earnings_overdue:{study_site.pk}:{row['currency']}:"
-                f"{recipient.pk}:{today}",
-                subject=study_site,
-            ):
-                sent += 1
-    for row in line_rows:
-        study_site = sites[row["site_ref"]]
-        url = reverse("payments_invoice_detail", kwargs={"invoice_id": row["invoice_id"]})
-        for recipient in people.get(study_site.site_id, []):
-            if notify(
-                recipient=recipient,
-                kind="payments.invoice_overdue_site",
-                title=f"Invoice {row['invoice__number']} is unpaid past its terms "
-                f"(due {row['due']})",
-                body=f"{row['total']} {row['currency']} approved and not paid yet. CRO finance "
-                "has been reminded.",
-                url=url,
-                dedupe_key=f"invoice_overdue_site:{row['invoice_id']}:{recipient.pk}:{today}",
-            ):
-                sent += 1
+    for rows in batches(earnings):
+        sites, people = _site_people_by_study_site({row["site_ref"] for row in rows})
+        notes = []
+        for row in rows:
+            study_site = sites[row["site_ref"]]
+            url = reverse("payments_study_site", kwargs={"study_site_id": study_site.pk})
+            notes += [
+                Note(
+                    recipient=recipient,
+                    kind="payments.earnings_overdue",
+                    title=f"{study_site.study.protocol_number}: {row['items']} earning"
+                    f"{'s' if row['items'] != 1 else ''} unpaid past terms "
+                    f"({row['total']} {row['currency']})",
+                    body=f"The oldest fell due on {row['oldest']}. CRO finance has been reminded.",
+                    url=url,
+                    dedupe_key=f"earnings_overdue:{study_site.pk}:{row['currency']}:"
+                    f"{recipient.pk}:{today}",
+                    subject=study_site,
+                )
+                for recipient in people.get(study_site.site_id, [])
+            ]
+        sent += len(notify_many(notes))
+    for rows in batches(lines):
+        sites, people = _site_people_by_study_site({row["site_ref"] for row in rows})
+        notes = []
+        for row in rows:
+            study_site = sites[row["site_ref"]]
+            url = reverse("payments_invoice_detail", kwargs={"invoice_id": row["invoice_id"]})
+            notes += [
+                Note(
+                    recipient=recipient,
+                    kind="payments.invoice_overdue_site",
+                    title=f"Invoice {row['invoice__number']} is unpaid past its terms "
+                    f"(due {row['due']})",
+                    body=f"{row['total']} {row['currency']} approved and not paid yet. CRO "
+                    "finance has been reminded.",
+                    url=url,
+                    dedupe_key=f"invoice_overdue_site:{row['invoice_id']}:{recipient.pk}:{today}",
+                )
+                for recipient in people.get(study_site.site_id, [])
+            ]
+        sent += len(notify_many(notes))
     return sent
 
 
 def payment_reminders_send(*, today: date | None = None) -> int:
     """Beat: invoices approved but unpaid past the payment terms, and invoices waiting for
     review longer than 5 days, to CRO finance; overdue payments to the site too. Once per day
-    per item and person (dedupe keys carry the date)."""
+    per item and person (dedupe keys carry the date). Reads the invoices in batches; per batch
+    a constant number of queries (payment terms, finance people, the notices' two)."""
     today = today or timezone.localdate()
     sent = 0
-    approved = SiteInvoice.objects.select_related("study_site", "study_site__study").filter(
-        status=InvoiceStatus.APPROVED, approved_at__isnull=False
+    approved = (
+        SiteInvoice.objects.select_related("study_site", "study_site__study")
+        .filter(status=InvoiceStatus.APPROVED, approved_at__isnull=False)
+        .order_by("pk")
     )
-    for invoice in approved.iterator(chunk_size=500):
-        version = budget_version_in_force(
-            study_site_id=invoice.study_site_id, on=invoice.approved_at.date()
-        )
-        terms = version.payment_terms_days if version else 30
-        due = invoice.approved_at.date() + timedelta(days=terms)
-        if due >= today:
-            continue
-        for recipient in _finance_people(invoice.study_site):
-            if notify(
+    for invoices in batches(approved):
+        terms = _payment_terms(invoices)
+        overdue = []
+        for invoice in invoices:
+            due = invoice.approved_at.date() + timedelta(days=terms[invoice.pk])
+            if due < today:
+                overdue.append((invoice, due))
+        finance = _finance_people_by_cro({i.study_site.study.cro_id for i, _ in overdue})
+        notes = [
+            Note(
                 recipient=recipient,
                 kind="payments.invoice_overdue",
                 title=f"Invoice {invoice.number} is unpaid past its terms (due {due})",
@@ -1192,16 +1253,24 @@ def payment_reminders_send(*, today: date | None = None) -> int:
                 url=invoice.get_absolute_url(),
                 dedupe_key=f"invoice_overdue:{invoice.pk}:{recipient.pk}:{today}",
                 subject=invoice,
-            ):
-                sent += 1
+            )
+            for invoice, due in overdue
+            for recipient in finance.get(invoice.study_site.study.cro_id, [])
+        ]
+        sent += len(notify_many(notes))
     sent += _overdue_reminders_to_sites(today)
-    waiting = SiteInvoice.objects.select_related("study_site", "study_site__study").filter(
-        status__in=[InvoiceStatus.SUBMITTED, InvoiceStatus.AWAITING_SECOND_APPROVAL],
-        submitted_at__date__lt=today - timedelta(days=REVIEW_WAIT_DAYS),
+    waiting = (
+        SiteInvoice.objects.select_related("study_site", "study_site__study")
+        .filter(
+            status__in=[InvoiceStatus.SUBMITTED, InvoiceStatus.AWAITING_SECOND_APPROVAL],
+            submitted_at__date__lt=today - timedelta(days=REVIEW_WAIT_DAYS),
+        )
+        .order_by("pk")
     )
-    for invoice in waiting.iterator(chunk_size=500):
-        for recipient in _finance_people(invoice.study_site):
-            if notify(
+    for invoices in batches(waiting):
+        finance = _finance_people_by_cro({i.study_site.study.cro_id for i in invoices})
+        notes = [
+            Note(
                 recipient=recipient,
                 kind="payments.invoice_review_waiting",
                 title=f"Invoice {invoice.number} has waited for review since "
@@ -1209,8 +1278,11 @@ def payment_reminders_send(*, today: date | None = None) -> int:
                 url=invoice.get_absolute_url(),
                 dedupe_key=f"invoice_review_waiting:{invoice.pk}:{recipient.pk}:{today}",
                 subject=invoice,
-            ):
-                sent += 1
+            )
+            for invoice in invoices
+            for recipient in finance.get(invoice.study_site.study.cro_id, [])
+        ]
+        sent += len(notify_many(notes))
     return sent
 
 

@@ -15,8 +15,9 @@ from django.utils import timezone
 from accounts.models import Membership, Role, User
 from accounts.selectors import organization_roles
 from core.audit import audit_context
+from core.db import batches
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
-from core.notifications import notify
+from core.notifications import Note, notify_many
 from queries import rules
 from queries.models import (
     DATA_QUERY_TRANSITIONS,
@@ -523,63 +524,85 @@ def data_query_send_aging_reminders(*, now: datetime | None = None) -> int:
     """Remind whoever a query waits on: site coordinators after 5 days (and, after 10 days,
     the site administrators and the PI as well); the raiser after 5 days of an unreviewed
     answer. At most one notification per query, person and day (dedupe keys). Returns how many
-    notifications were created."""
+    notifications were created. Reads the queries in batches; per batch one query for the
+    sites' people and two to write the notifications."""
     now = now or timezone.now()
     day = now.date().isoformat()
-    site_waiting = DataQuery.objects.filter(
-        status__in=WAITING_ON_SITE, waiting_since__lte=now - timedelta(days=SITE_REMINDER_DAYS)
-    ).select_related("study", "study_site__principal_investigator", "subject")
-    site_people: dict[int, list[tuple[User, str]]] = {}
-    for membership in Membership.objects.filter(
-        organization_id__in=site_waiting.values("study_site__site_id"),
-        role__in=(Role.COORDINATOR, Role.SITE_ADMIN),
-        is_active=True,
-        user__is_active=True,
-    ).select_related("user"):
-        site_people.setdefault(membership.organization_id, []).append(
-            (membership.user, membership.role)
+    site_waiting = (
+        DataQuery.objects.filter(
+            status__in=WAITING_ON_SITE,
+            waiting_since__lte=now - timedelta(days=SITE_REMINDER_DAYS),
         )
+        .select_related("study", "study_site__principal_investigator", "subject")
+        .order_by("pk")
+    )
     created = 0
-    for query in site_waiting.iterator(chunk_size=500):
-        days = (now - query.waiting_since).days
-        escalated = days >= SITE_ESCALATION_DAYS
-        recipients = {
-            user.pk: user
-            for user, role in site_people.get(query.study_site.site_id, [])
-            if role == Role.COORDINATOR or escalated
-        }
-        pi = query.study_site.principal_investigator
-        if escalated and pi is not None and pi.is_active:
-            recipients[pi.pk] = pi
-        for user in recipients.values():
-            created += _remind(
-                user=user,
-                query=query,
-                day=day,
-                kind="query.overdue" if escalated else "query.waiting_on_site",
-                title=f"Query #{query.pk} on {query.subject} has waited {days} days for the site",
-                body=f"{query.study.protocol_number}, form {query.form_name}: {query.text}",
+    for queries in batches(site_waiting):
+        site_people: dict[int, list[tuple[User, str]]] = {}
+        for membership in Membership.objects.filter(
+            organization_id__in={query.study_site.site_id for query in queries},
+            role__in=(Role.COORDINATOR, Role.SITE_ADMIN),
+            is_active=True,
+            user__is_active=True,
+        ).select_related("user"):
+            site_people.setdefault(membership.organization_id, []).append(
+                (membership.user, membership.role)
             )
-    cro_waiting = DataQuery.objects.filter(
-        status__in=WAITING_ON_CRO,
-        waiting_since__lte=now - timedelta(days=CRO_REMINDER_DAYS),
-        raised_by__is_active=True,
-    ).select_related("study", "subject", "raised_by")
-    for query in cro_waiting.iterator(chunk_size=500):
-        days = (now - query.waiting_since).days
-        created += _remind(
-            user=query.raised_by,
-            query=query,
-            day=day,
-            kind="query.answer_to_review",
-            title=f"The site answered query #{query.pk} on {query.subject} {days} days ago",
-            body=f"{query.study.protocol_number}, form {query.form_name}: close or re-open it.",
+        notes = []
+        for query in queries:
+            days = (now - query.waiting_since).days
+            escalated = days >= SITE_ESCALATION_DAYS
+            recipients = {
+                user.pk: user
+                for user, role in site_people.get(query.study_site.site_id, [])
+                if role == Role.COORDINATOR or escalated
+            }
+            pi = query.study_site.principal_investigator
+            if escalated and pi is not None and pi.is_active:
+                recipients[pi.pk] = pi
+            notes += [
+                _reminder(
+                    user=user,
+                    query=query,
+                    day=day,
+                    kind="query.overdue" if escalated else "query.waiting_on_site",
+                    title=f"Query #{query.pk} on {query.subject} has waited {days} days for "
+                    "the site",
+                    body=f"{query.study.protocol_number}, form {query.form_name}: {query.text}",
+                )
+                for user in recipients.values()
+            ]
+        created += len(notify_many(notes))
+    cro_waiting = (
+        DataQuery.objects.filter(
+            status__in=WAITING_ON_CRO,
+            waiting_since__lte=now - timedelta(days=CRO_REMINDER_DAYS),
+            raised_by__is_active=True,
         )
+        .select_related("study", "subject", "raised_by")
+        .order_by("pk")
+    )
+    for queries in batches(cro_waiting):
+        notes = []
+        for query in queries:
+            days = (now - query.waiting_since).days
+            notes.append(
+                _reminder(
+                    user=query.raised_by,
+                    query=query,
+                    day=day,
+                    kind="query.answer_to_review",
+                    title=f"The site answered query #{query.pk} on {query.subject} {days} days ago",
+                    body=f"{query.study.protocol_number}, form {query.form_name}: close or "
+                    "re-open it.",
+                )
+            )
+        created += len(notify_many(notes))
     return created
 
 
-def _remind(*, user: User, query: DataQuery, day: str, kind: str, title: str, body: str) -> int:
-    notification = notify(
+def _reminder(*, user: User, query: DataQuery, day: str, kind: str, title: str, body: str) -> Note:
+    return Note(
         recipient=user,
         kind=kind,
         title=title,
@@ -588,4 +611,3 @@ def _remind(*, user: User, query: DataQuery, day: str, kind: str, title: str, bo
         subject=query,
         dedupe_key=f"query-aging:{query.pk}:{user.pk}:{day}",
     )
-    return 0 if notification is None else 1

@@ -11,7 +11,7 @@ from accounts.models import Membership, Role, User
 from core.audit import audit_context, require_reason
 from core.db import batches
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
-from core.notifications import notify
+from core.notifications import Note, notify, notify_many
 from regulatory.files import check_upload, storage_name
 from regulatory.models import (
     REVIEW_TRANSITIONS,
@@ -388,6 +388,8 @@ def document_expiry_remind(*, today: date | None = None) -> int:
 
 
 def _expiry_notify(versions: list[DocumentVersion], today: date) -> int:
+    """One batch: the people of its sites and CROs (one query), then its notifications, written
+    at once (two statements)."""
     org_ids = {v.document.study_site.site_id for v in versions} | {
         v.document.study_site.study.cro_id for v in versions
     }
@@ -398,7 +400,7 @@ def _expiry_notify(versions: list[DocumentVersion], today: date) -> int:
         role__in=[Role.COORDINATOR, Role.SITE_ADMIN, Role.REGULATORY],
     ).select_related("user"):
         people.setdefault(membership.organization_id, []).append((membership.user, membership.role))
-    written = 0
+    notes = []
     for version in versions:
         step = _threshold((version.expires_on - today).days)
         if step is None:
@@ -418,8 +420,8 @@ def _expiry_notify(versions: list[DocumentVersion], today: date) -> int:
         else:
             title = f"Expires in {step} days or less: {version.document} — {study_site}"
             body = f"It expires on {version.expires_on:%d %b %Y}. Upload the renewed document."
-        for user in recipients.values():
-            if notify(
+        notes += [
+            Note(
                 recipient=user,
                 kind="document_expiry",
                 title=title,
@@ -427,6 +429,7 @@ def _expiry_notify(versions: list[DocumentVersion], today: date) -> int:
                 url=version.document.get_absolute_url(),
                 dedupe_key=f"document_expiry:{version.pk}:{step}:{user.pk}",
                 subject=version,
-            ):
-                written += 1
-    return written
+            )
+            for user in recipients.values()
+        ]
+    return len(notify_many(notes))

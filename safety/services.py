@@ -22,8 +22,9 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role, User
 from core.audit import audit_context, require_reason
+from core.db import batches
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
-from core.notifications import notify
+from core.notifications import Note, notify_many
 from safety.clock import DUE_SOON
 from safety.models import (
     AE_TRANSITIONS,
@@ -373,10 +374,11 @@ def _study_leads(study_ids: set[int]) -> dict[int, set[User]]:
     return people
 
 
-def _notify_all(users, *, kind: str, key: str, adverse_event: AdverseEvent, title: str, body: str):
-    sent = 0
-    for user in sorted(users, key=lambda u: u.pk):
-        if notify(
+def _notes(
+    users, *, kind: str, key: str, adverse_event: AdverseEvent, title: str, body: str
+) -> list[Note]:
+    return [
+        Note(
             recipient=user,
             kind=kind,
             title=title,
@@ -384,9 +386,17 @@ def _notify_all(users, *, kind: str, key: str, adverse_event: AdverseEvent, titl
             dedupe_key=f"{kind}:{key}:{user.pk}",
             url=adverse_event.get_absolute_url(),
             subject=adverse_event,
-        ):
-            sent += 1
-    return sent
+        )
+        for user in sorted(users, key=lambda u: u.pk)
+    ]
+
+
+def _notify_all(users, *, kind: str, key: str, adverse_event: AdverseEvent, title: str, body: str):
+    return len(
+        notify_many(
+            _notes(users, kind=kind, key=key, adverse_event=adverse_event, title=title, body=body)
+        )
+    )
 
 
 def _describe(ae: AdverseEvent) -> str:
@@ -432,57 +442,64 @@ def adverse_event_notify_submitted(*, adverse_event_id: int) -> int:
 def sae_escalate(*, now: datetime | None = None) -> int:
     """The SAE clock sweep (beat): warn the site and CRO safety about unsubmitted serious reports
     due within 6 hours or overdue, and CRO safety (later also the study lead) about submitted
-    reports not acknowledged. Each notice once per person and report (dedupe keys); a few
-    indexed queries whatever the data size. Returns the number of notices written."""
+    reports not acknowledged. Each notice once per person and report (dedupe keys); the reports
+    are read in batches, with a few indexed queries per batch whatever the data size. Returns
+    the number of notices written."""
     now = now or timezone.now()
     related = ("subject__study_site__study",)
-    drafts = list(
-        AdverseEvent.objects.filter(
-            status=AdverseEventStatus.DRAFT, due_at__lte=now + DUE_SOON
-        ).select_related(*related)
+    drafts = (
+        AdverseEvent.objects.filter(status=AdverseEventStatus.DRAFT, due_at__lte=now + DUE_SOON)
+        .select_related(*related)
+        .order_by("pk")
     )
     reminder_after = timedelta(hours=ACK_REMINDER_HOURS)
-    unacknowledged = list(
+    unacknowledged = (
         AdverseEvent.objects.filter(
             status=AdverseEventStatus.REPORTED, reported_at__lte=now - reminder_after
-        ).select_related(*related)
+        )
+        .select_related(*related)
+        .order_by("pk")
     )
-    hot = drafts + unacknowledged
-    if not hot:
-        return 0
-    site_people = _site_people({ae.subject.study_site.site_id for ae in drafts})
-    safety_people = _cro_safety_people({ae.subject.study_site.study.cro_id for ae in hot})
-    leads = _study_leads({ae.subject.study_site.study_id for ae in unacknowledged})
     sent = 0
-    for ae in drafts:
-        study_site = ae.subject.study_site
-        people = site_people[study_site.site_id] | safety_people[study_site.study.cro_id]
-        if ae.due_at <= now:
-            kind, title = "sae_overdue", f"{ae.kind_label} overdue: not submitted within 24 h"
-            body = f"{_describe(ae)}. It was due {ae.due_at:%Y-%m-%d %H:%M} UTC."
-        else:
-            kind, title = "sae_due_soon", f"{ae.kind_label} due within 6 hours"
-            body = f"{_describe(ae)}. It is due {ae.due_at:%Y-%m-%d %H:%M} UTC."
-        sent += _notify_all(
-            people, kind=kind, key=str(ae.pk), adverse_event=ae, title=title, body=body
-        )
-    for ae in unacknowledged:
-        study = ae.subject.study_site.study
-        sent += _notify_all(
-            safety_people[study.cro_id],
-            kind="sae_unacknowledged",
-            key=str(ae.pk),
-            adverse_event=ae,
-            title=f"{ae.kind_label} not acknowledged after {ACK_REMINDER_HOURS} h",
-            body=f"{_describe(ae)}. Submitted {ae.reported_at:%Y-%m-%d %H:%M} UTC.",
-        )
-        if ae.reported_at <= now - 2 * reminder_after:
-            sent += _notify_all(
-                leads[study.pk],
-                kind="sae_unacknowledged_lead",
+    for batch in batches(drafts):
+        site_people = _site_people({ae.subject.study_site.site_id for ae in batch})
+        safety_people = _cro_safety_people({ae.subject.study_site.study.cro_id for ae in batch})
+        notes = []
+        for ae in batch:
+            study_site = ae.subject.study_site
+            people = site_people[study_site.site_id] | safety_people[study_site.study.cro_id]
+            if ae.due_at <= now:
+                kind, title = "sae_overdue", f"{ae.kind_label} overdue: not submitted within 24 h"
+                body = f"{_describe(ae)}. It was due {ae.due_at:%Y-%m-%d %H:%M} UTC."
+            else:
+                kind, title = "sae_due_soon", f"{ae.kind_label} due within 6 hours"
+                body = f"{_describe(ae)}. It is due {ae.due_at:%Y-%m-%d %H:%M} UTC."
+            notes += _notes(
+                people, kind=kind, key=str(ae.pk), adverse_event=ae, title=title, body=body
+            )
+        sent += len(notify_many(notes))
+    for batch in batches(unacknowledged):
+        safety_people = _cro_safety_people({ae.subject.study_site.study.cro_id for ae in batch})
+        leads = _study_leads({ae.subject.study_site.study_id for ae in batch})
+        notes = []
+        for ae in batch:
+            study = ae.subject.study_site.study
+            notes += _notes(
+                safety_people[study.cro_id],
+                kind="sae_unacknowledged",
                 key=str(ae.pk),
                 adverse_event=ae,
-                title=f"{ae.kind_label} still not acknowledged by safety",
+                title=f"{ae.kind_label} not acknowledged after {ACK_REMINDER_HOURS} h",
                 body=f"{_describe(ae)}. Submitted {ae.reported_at:%Y-%m-%d %H:%M} UTC.",
             )
+            if ae.reported_at <= now - 2 * reminder_after:
+                notes += _notes(
+                    leads[study.pk],
+                    kind="sae_unacknowledged_lead",
+                    key=str(ae.pk),
+                    adverse_event=ae,
+                    title=f"{ae.kind_label} still not acknowledged by safety",
+                    body=f"{_describe(ae)}. Submitted {ae.reported_at:%Y-%m-%d %H:%M} UTC.",
+                )
+        sent += len(notify_many(notes))
     return sent

@@ -12,9 +12,10 @@ from accounts.models import Membership, Organization, OrganizationKind, Role, Us
 from accounts.selectors import organization_roles
 from core import checklists
 from core.audit import audit_context, require_reason
+from core.db import batches
 from core.events import publish
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
-from core.notifications import notify
+from core.notifications import Note, notify, notify_many
 from trials import access
 from trials.models import (
     STUDY_SITE_TRANSITIONS,
@@ -1093,8 +1094,9 @@ VISIT_DUE_REMINDER_DAYS = 7
 def subject_visit_send_due_reminders(*, today: date | None = None) -> int:
     """Tell each site's coordinators about scheduled visits whose window opens within the next
     7 days, once per visit and coordinator (dedupe key ``visit_due:<visit>:<user>``, so later
-    runs send nothing again). Closed study-sites are skipped. Returns how many notifications
-    were created."""
+    runs send nothing again). Closed study-sites are skipped. Reads the visits in batches; per
+    batch one query for the coordinators and two to write the notifications. Returns how many
+    notifications were created."""
     today = today or timezone.localdate()
     visits = (
         SubjectVisit.objects.filter(
@@ -1106,33 +1108,37 @@ def subject_visit_send_due_reminders(*, today: date | None = None) -> int:
         .select_related("definition", "subject", "subject__study_site__study")
         .order_by("window_start", "pk")
     )
-    coordinators: dict[int, list[User]] = {}
-    for membership in Membership.objects.filter(
-        organization_id__in=visits.values("subject__study_site__site_id"),
-        role=Role.COORDINATOR,
-        is_active=True,
-        user__is_active=True,
-    ).select_related("user"):
-        coordinators.setdefault(membership.organization_id, []).append(membership.user)
     created = 0
-    for visit in visits.iterator(chunk_size=500):
-        study_site = visit.subject.study_site
-        for user in coordinators.get(study_site.site_id, []):
-            notification = notify(
-                recipient=user,
-                kind="visit_due",
-                title=(
-                    f"Visit {visit.definition.code} of {visit.subject.subject_identifier} "
-                    f"opens {visit.window_start:%Y-%m-%d}"
-                ),
-                body=(
-                    f"{study_site.study.protocol_number}, site {study_site.site_number}: "
-                    f"window {visit.window_start:%Y-%m-%d} to {visit.window_end:%Y-%m-%d}, "
-                    f"target {visit.target_date:%Y-%m-%d}."
-                ),
-                url=visit.subject.get_absolute_url(),
-                subject=visit,
-                dedupe_key=f"visit_due:{visit.pk}:{user.pk}",
-            )
-            created += 0 if notification is None else 1
+    for batch in batches(visits):
+        coordinators: dict[int, list[User]] = {}
+        for membership in Membership.objects.filter(
+            organization_id__in={visit.subject.study_site.site_id for visit in batch},
+            role=Role.COORDINATOR,
+            is_active=True,
+            user__is_active=True,
+        ).select_related("user"):
+            coordinators.setdefault(membership.organization_id, []).append(membership.user)
+        notes = []
+        for visit in batch:
+            study_site = visit.subject.study_site
+            notes += [
+                Note(
+                    recipient=user,
+                    kind="visit_due",
+                    title=(
+                        f"Visit {visit.definition.code} of {visit.subject.subject_identifier} "
+                        f"opens {visit.window_start:%Y-%m-%d}"
+                    ),
+                    body=(
+                        f"{study_site.study.protocol_number}, site {study_site.site_number}: "
+                        f"window {visit.window_start:%Y-%m-%d} to {visit.window_end:%Y-%m-%d}, "
+                        f"target {visit.target_date:%Y-%m-%d}."
+                    ),
+                    url=visit.subject.get_absolute_url(),
+                    subject=visit,
+                    dedupe_key=f"visit_due:{visit.pk}:{user.pk}",
+                )
+                for user in coordinators.get(study_site.site_id, [])
+            ]
+        created += len(notify_many(notes))
     return created
