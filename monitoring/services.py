@@ -158,31 +158,9 @@ def _notes(
     ]
 
 
-def _notify_all(
-    recipients: Iterable[User],
-    *,
-    kind: str,
-    key: str,
-    title: str,
-    body: str = "",
-    url: str = "",
-    subject=None,
-    skip: User | None = None,
-) -> int:
-    return len(
-        notify_many(
-            _notes(
-                recipients,
-                kind=kind,
-                key=key,
-                title=title,
-                body=body,
-                url=url,
-                subject=subject,
-                skip=skip,
-            )
-        )
-    )
+def _notify_all(recipients: Iterable[User], **note) -> int:
+    """Write ``_notes(recipients, **note)`` now; the number of people newly notified."""
+    return len(notify_many(_notes(recipients, **note)))
 
 
 def _visit_label(visit: MonitoringVisit) -> str:
