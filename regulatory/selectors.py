@@ -340,6 +340,30 @@ def attention_list(*, actor: User, today: date | None = None) -> QuerySet[Docume
     )
 
 
+def versions_shown(versions: QuerySet[DocumentVersion], *also: str) -> QuerySet[DocumentVersion]:
+    """Versions for a list of rows: joined only to their document; what the rows show
+    (study-site with study, CRO and site; requirement with document type; person; and the
+    relations named in ``also``) is fetched by id. Joining those nine tables in the row query
+    went past Postgres' join_collapse_limit, so it joined every matching version in the
+    database before the tenancy filter (32 ms at full bench scale for one site; 6 ms lean)."""
+    return (
+        versions.select_related(None)
+        .select_related("document")
+        .prefetch_related(
+            Prefetch(
+                "document__study_site",
+                queryset=StudySite.objects.select_related("study__cro", "site"),
+            ),
+            Prefetch(
+                "document__requirement",
+                queryset=DocumentRequirement.objects.select_related("document_type"),
+            ),
+            Prefetch("document__person", queryset=User.objects.all()),
+            *also,
+        )
+    )
+
+
 def study_site_document_overview(*, actor: User) -> QuerySet[StudySite]:
     """Visible study-sites with counts of their documents by the current version's state.
 
