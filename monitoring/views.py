@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core.audit import audit_trail
+from core.choices import StudySiteChoices, study_site_choices
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
 from core.signatures import signature_is_valid, signatures_for
 from core.sorting import sort_queryset
@@ -56,12 +57,15 @@ AUDIT_PAGE_SIZE = 50
 DETAIL = "monitoring/visit_detail.html"
 
 
-def _study_site_choices(actor) -> list[tuple[int, str]]:
-    """Study-sites where the actor plans visits and raises action items."""
-    return [
+def _study_site_choices(request) -> tuple[list[tuple[int | str, str]], StudySiteChoices]:
+    """Study-sites where the actor plans visits and raises action items, as the Study-site
+    drop-down offers them (past a hundred, only the chosen study's: core/choices.py)."""
+    offer = study_site_choices(request, selectors.plannable_study_sites(actor=request.user))
+    empty = [("", offer.empty_label)] if offer.empty_label else []
+    return empty + [
         (ss.pk, f"{ss.study.protocol_number} · site {ss.site_number} · {ss.site.name}")
-        for ss in selectors.plannable_study_sites(actor=actor)
-    ]
+        for ss in offer.study_sites
+    ], offer
 
 
 def _filter_choices(actor):
@@ -177,8 +181,8 @@ def monitoring_settings_update(request, study_id: int):
 
 @login_required
 def visit_plan(request):
-    choices = _study_site_choices(request.user)
-    if not choices:
+    choices, offer = _study_site_choices(request)
+    if not offer.exists:
         return forbidden(
             request,
             PermissionDenied("Only a CRA assigned to a site (or a study lead) plans visits."),
@@ -199,7 +203,7 @@ def visit_plan(request):
         else:
             messages.success(request, "Visit planned; the site has been asked to confirm it.")
             return redirect(visit)
-    return render(request, "monitoring/visit_plan.html", {"form": form})
+    return render(request, "monitoring/visit_plan.html", {"form": form, "study_step": offer})
 
 
 def _section_views(report, *, editable: bool, data_forms: dict | None = None) -> list[dict]:
@@ -697,8 +701,8 @@ def action_item_list(request):
 
 @login_required
 def action_item_create(request):
-    choices = _study_site_choices(request.user)
-    if not choices:
+    choices, offer = _study_site_choices(request)
+    if not offer.exists:
         return forbidden(
             request,
             PermissionDenied(
@@ -722,7 +726,7 @@ def action_item_create(request):
         else:
             messages.success(request, "Action item raised.")
             return redirect(item)
-    return render(request, "monitoring/action_item_form.html", {"form": form})
+    return render(request, "monitoring/action_item_form.html", {"form": form, "study_step": offer})
 
 
 def _item_context(request, item, **forms_) -> dict:

@@ -189,9 +189,11 @@ class RunBuildForm(StyledForm):
     period_start = forms.DateField(label="Period from", widget=DATE)
     period_end = forms.DateField(label="Period to", widget=DATE)
 
-    def __init__(self, *args, study_sites=None, **kwargs):
+    def __init__(self, *args, study_sites=None, empty_label=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["study_site"].queryset = study_sites
+        # "Choose a study first" while a large CRO's study is still to be chosen.
+        self.fields["study_site"].empty_label = empty_label
         self.fields["study_site"].label_from_instance = lambda ss: (
             f"{ss.study.protocol_number} · {ss.site.name} (site {ss.site_number})"
         )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core import counts
+from core.choices import study_site_choices
 from core.counts import counted
 from core.exceptions import ApplicationError, PermissionDenied
 from core.sorting import sort_queryset
@@ -446,13 +447,18 @@ def run_list(request):
 
 @login_required
 def run_create(request):
-    sites = _sites_for(request, "payment_run.build")
-    if not sites.exists():
+    offer = study_site_choices(request, _sites_for(request, "payment_run.build"))
+    if not offer.exists:
         return forbidden(request, PermissionDenied("CRO finance builds payment runs."))
     initial = {"period_end": timezone.localdate()}
     if request.GET.get("study_site"):
         initial["study_site"] = request.GET["study_site"]
-    form = RunBuildForm(request.POST or None, study_sites=sites, initial=initial)
+    form = RunBuildForm(
+        request.POST or None,
+        study_sites=offer.study_sites,
+        empty_label=offer.empty_label,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             run = services.payment_run_build(actor=request.user, **form.cleaned_data)
@@ -463,7 +469,7 @@ def run_create(request):
         else:
             messages.success(request, "Payment run built; a finance approver approves it next.")
             return redirect(run)
-    return render(request, "payments/run_create.html", {"form": form})
+    return render(request, "payments/run_create.html", {"form": form, "study_step": offer})
 
 
 def _run_context(request, run, **forms_):
