@@ -3,7 +3,7 @@ Thin: reads through payments.selectors, writes through payments.services. The ap
 actions honour an ``Idempotency-Key`` header: a replay returns the first result."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from accounts.api import AuditContextMixin
 from core.api import ErrorSerializer
+from core.db import correlated_count
 from core.exceptions import ApplicationError
 from payments import selectors, services
 from payments.models import IdempotentResponse, InvoiceLine, PaymentRunLine
@@ -35,6 +36,7 @@ from payments.serializers import (
     PaymentRunCreateSerializer,
     PaymentRunFilterSerializer,
     PaymentRunSerializer,
+    PaymentRunSummarySerializer,
     PaySerializer,
     ReasonSerializer,
 )
@@ -293,14 +295,19 @@ class PaymentRunViewSet(_Base):
     def get_queryset(self) -> QuerySet:
         return selectors.payment_run_list(
             actor=self.request.user, filters=_filters(self.request, PaymentRunFilterSerializer)
-        ).prefetch_related(Prefetch("lines", queryset=PaymentRunLine.objects.order_by("pk")))
+        ).annotate(
+            line_count=correlated_count(PaymentRunLine.objects.filter(run=OuterRef("pk")), "run")
+        )
 
     @extend_schema(
-        parameters=[PaymentRunFilterSerializer], responses=PaymentRunSerializer(many=True)
+        parameters=[PaymentRunFilterSerializer],
+        responses=PaymentRunSummarySerializer(many=True),
+        description="Runs with their totals and line counts; each run's lines are in "
+        "GET /api/v1/payment-runs/{id}/.",
     )
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(PaymentRunSerializer(page, many=True).data)
+        return self.get_paginated_response(PaymentRunSummarySerializer(page, many=True).data)
 
     @extend_schema(responses={200: PaymentRunSerializer, 404: ERRORS[404]})
     def retrieve(self, request, payment_run_id=None):

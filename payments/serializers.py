@@ -238,6 +238,42 @@ class PaymentRunLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+RUN_FIELDS = [
+    "id",
+    "study_site",
+    "period_start",
+    "period_end",
+    "currency",
+    "status",
+    "gross",
+    "holdback",
+    "net",
+    "prepared_by",
+    "approved_by",
+    "approved_at",
+    "paid_at",
+    "payment_reference",
+    "payment_date",
+    "created_at",
+]
+
+
+class PaymentRunSummarySerializer(serializers.ModelSerializer):
+    """A run in the list: its totals and how many lines it has. The lines themselves are in
+    the run's own endpoint (a run can carry hundreds; a page of runs embedding them all grew
+    with the sites' activity)."""
+
+    gross = money(read_only=True)
+    holdback = money(read_only=True)
+    net = money(read_only=True)
+    line_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = PaymentRun
+        fields = [*RUN_FIELDS, "line_count"]
+        read_only_fields = fields
+
+
 class PaymentRunSerializer(serializers.ModelSerializer):
     gross = money(read_only=True)
     holdback = money(read_only=True)
@@ -246,25 +282,7 @@ class PaymentRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PaymentRun
-        fields = [
-            "id",
-            "study_site",
-            "period_start",
-            "period_end",
-            "currency",
-            "status",
-            "gross",
-            "holdback",
-            "net",
-            "prepared_by",
-            "approved_by",
-            "approved_at",
-            "paid_at",
-            "payment_reference",
-            "payment_date",
-            "created_at",
-            "lines",
-        ]
+        fields = [*RUN_FIELDS, "lines"]
         read_only_fields = fields
 
 

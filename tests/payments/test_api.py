@@ -140,6 +140,30 @@ def test_payment_run_over_the_api_pays_once_with_idempotency(
     assert Notification.objects.filter(kind="payments.remittance").count() == 2
 
 
+def test_run_list_counts_the_lines_and_the_run_gives_them(tenant, budget):
+    for amount in ("100.00", "250.00"):
+        EarningFactory(study_site=tenant.study_site, budget_version=budget, amount=Decimal(amount))
+    finance = _client(tenant.finance)
+    built = finance.post(
+        "/api/v1/payment-runs/",
+        {
+            "study_site": tenant.study_site.pk,
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+        },
+        format="json",
+    ).json()
+
+    listed = finance.get("/api/v1/payment-runs/").json()["results"]
+    detail = finance.get(f"/api/v1/payment-runs/{built['id']}/").json()
+
+    assert [(run["id"], run["line_count"], run["gross"]) for run in listed] == [
+        (built["id"], 2, "350.00")
+    ]
+    assert "lines" not in listed[0]
+    assert sorted(line["gross"] for line in detail["lines"]) == ["100.00", "250.00"]
+
+
 def test_another_tenant_gets_404_and_changes_nothing(tenant, other_tenant, budget):
     invoice = SiteInvoiceFactory(
         study_site=tenant.study_site,
