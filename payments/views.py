@@ -1,11 +1,10 @@
 """Site payments pages. Thin: parse input, call a selector or service, render."""
 
-import csv
 import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -14,6 +13,7 @@ from core import counts
 from core.choices import study_site_choices
 from core.counts import counted
 from core.exceptions import ApplicationError, PermissionDenied
+from core.exports import streaming_csv
 from core.sorting import sort_queryset
 from core.views import apply_error, forbidden, paginate, submit_form
 from payments import aging, charts, selectors, services
@@ -76,43 +76,38 @@ def overview(request):
 
 @login_required
 def overview_csv(request):
-    """One row per visible study-site budget (bounded by the number of study-sites), written
-    row by row from a server-side cursor."""
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="site-payments.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+    """One row per visible study-site budget (bounded by the number of study-sites), streamed
+    from a server-side cursor."""
+    header = [
+        "study",
+        "cro",
+        "site",
+        "site_number",
+        "currency",
+        "earned",
+        "invoiced",
+        "approved_invoices",
+        "paid_net",
+        "holdback_held",
+        "outstanding",
+    ]
+    rows = (
         [
-            "study",
-            "cro",
-            "site",
-            "site_number",
-            "currency",
-            "earned",
-            "invoiced",
-            "approved_invoices",
-            "paid_net",
-            "holdback_held",
-            "outstanding",
+            row.study.protocol_number,
+            row.study.cro.name,
+            row.site.name,
+            row.site_number,
+            row.budget.currency,
+            row.earned,
+            row.invoiced,
+            row.approved,
+            row.paid_net,
+            row.held,
+            row.outstanding,
         ]
+        for row in selectors.payment_summary_list(actor=request.user).iterator(chunk_size=500)
     )
-    for row in selectors.payment_summary_list(actor=request.user).iterator(chunk_size=500):
-        writer.writerow(
-            [
-                row.study.protocol_number,
-                row.study.cro.name,
-                row.site.name,
-                row.site_number,
-                row.budget.currency,
-                row.earned,
-                row.invoiced,
-                row.approved,
-                row.paid_net,
-                row.held,
-                row.outstanding,
-            ]
-        )
-    return response
+    return streaming_csv("site-payments.csv", header, rows)
 
 
 @login_required
@@ -728,11 +723,6 @@ def aging_report(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 @require_GET
 def aging_csv(request, study_id: int):
@@ -742,59 +732,48 @@ def aging_csv(request, study_id: int):
     today = timezone.localdate()
     earnings, lines = selectors.aging_items(actor=request.user, study=study, today=today)
     labels = dict(aging.BUCKETS)
-    writer = csv.writer(_Echo())
+    header = [
+        "study",
+        "site",
+        "site_number",
+        "item",
+        "description",
+        "date",
+        "due_date",
+        "days_overdue",
+        "bucket",
+        "amount",
+        "currency",
+    ]
 
     def rows():
-        yield writer.writerow(
-            [
-                "study",
-                "site",
-                "site_number",
-                "item",
-                "description",
-                "date",
-                "due_date",
-                "days_overdue",
-                "bucket",
-                "amount",
-                "currency",
-            ]
-        )
         for earning in earnings.iterator(chunk_size=1000):
-            yield writer.writerow(
-                [
-                    study.protocol_number,
-                    earning.study_site.site.name,
-                    earning.study_site.site_number,
-                    f"earning: {earning.get_kind_display()}",
-                    earning.description,
-                    earning.event_date,
-                    earning.due_date,
-                    max((today - earning.due_date).days, 0),
-                    labels[earning.bucket],
-                    earning.amount,
-                    earning.currency,
-                ]
-            )
+            yield [
+                study.protocol_number,
+                earning.study_site.site.name,
+                earning.study_site.site_number,
+                f"earning: {earning.get_kind_display()}",
+                earning.description,
+                earning.event_date,
+                earning.due_date,
+                max((today - earning.due_date).days, 0),
+                labels[earning.bucket],
+                earning.amount,
+                earning.currency,
+            ]
         for line in lines.iterator(chunk_size=1000):
-            yield writer.writerow(
-                [
-                    study.protocol_number,
-                    line.invoice.study_site.site.name,
-                    line.invoice.study_site.site_number,
-                    f"invoice {line.invoice.number}: {line.get_item_category_display()}",
-                    line.description,
-                    line.service_date,
-                    line.due_date,
-                    max((today - line.due_date).days, 0),
-                    labels[line.bucket],
-                    line.amount,
-                    line.currency,
-                ]
-            )
+            yield [
+                study.protocol_number,
+                line.invoice.study_site.site.name,
+                line.invoice.study_site.site_number,
+                f"invoice {line.invoice.number}: {line.get_item_category_display()}",
+                line.description,
+                line.service_date,
+                line.due_date,
+                max((today - line.due_date).days, 0),
+                labels[line.bucket],
+                line.amount,
+                line.currency,
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
-    response["Content-Disposition"] = (
-        f'attachment; filename="aging-{study.protocol_number}-{today}.csv"'
-    )
-    return response
+    return streaming_csv(f"aging-{study.protocol_number}-{today}.csv", header, rows())

@@ -1,18 +1,16 @@
 """The enrollment log, subject pages, visit recording (HTMX in place) and enrollment metrics.
 Thin: parse input, call a selector or service, render."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import active_membership, membership_list
 from core.audit import audit_trail
 from core.exceptions import ApplicationError, PermissionDenied, RecordLocked
+from core.exports import streaming_csv
 from core.panels import panels_for
 from core.sorting import sort_queryset
 from core.views import apply_error, forbidden, paginate
@@ -91,11 +89,6 @@ def subject_log(request, study_site_id: int):
     return render(request, "trials/subject_log.html", _log_context(request, study_site))
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def subject_log_export(request, study_site_id: int):
     """The filtered enrollment log as CSV, streamed (never all rows in memory). Pseudonymous
@@ -104,7 +97,6 @@ def subject_log_export(request, study_site_id: int):
     _, filters = _log_filters(request)
     subjects = selectors.subject_log(actor=request.user, study_site=study_site, filters=filters)
     subjects, _ = sort_queryset(request, subjects, SUBJECT_LOG_SORTS)
-    writer = csv.writer(_Echo())
     header = [
         "subject_id",
         "status",
@@ -119,29 +111,24 @@ def subject_log_export(request, study_site_id: int):
         "next_visit_due",
     ]
 
-    def rows():
-        yield writer.writerow(header)
-        for s in subjects.iterator(chunk_size=CSV_CHUNK):
-            yield writer.writerow(
-                [
-                    s.subject_identifier,
-                    s.status,
-                    s.screening_date,
-                    s.consent_date or "",
-                    s.consent_version,
-                    s.enrollment_date or "",
-                    s.status_reason,
-                    s.completed_visit_count,
-                    s.visit_count,
-                    s.out_of_window_count,
-                    s.next_visit_date or "",
-                ]
-            )
-
+    rows = (
+        [
+            s.subject_identifier,
+            s.status,
+            s.screening_date,
+            s.consent_date or "",
+            s.consent_version,
+            s.enrollment_date or "",
+            s.status_reason,
+            s.completed_visit_count,
+            s.visit_count,
+            s.out_of_window_count,
+            s.next_visit_date or "",
+        ]
+        for s in subjects.iterator(chunk_size=CSV_CHUNK)
+    )
     filename = f"enrollment-log-{study_site.study.protocol_number}-{study_site.site_number}.csv"
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return streaming_csv(filename, header, rows)
 
 
 @login_required

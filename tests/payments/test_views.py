@@ -52,7 +52,9 @@ def test_the_site_sees_every_cent_per_study(client, tenant, budget):
     text = page.content.decode()
     assert "ALP-101-001 · SCR Screening" in text
     assert "days overdue" in text  # due 30 days after 2025-01-02, unpaid
-    csv = client.get(reverse("payments_overview_csv")).content.decode()
+    download = client.get(reverse("payments_overview_csv"))
+    assert download.streaming  # written as the client reads it
+    csv = b"".join(download.streaming_content).decode()
     assert "400.00" in csv and tenant.study.protocol_number in csv
 
 
