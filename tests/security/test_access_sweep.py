@@ -242,6 +242,12 @@ def test_other_tenants_get_404_and_change_nothing(client, tenant, other_tenant):
     assert _snapshot(tenant) == before
 
 
+def _body(response) -> str:
+    """The whole response as text, streamed ones (CSV exports) included."""
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode(errors="ignore")
+
+
 @pytest.mark.django_db
 def test_lists_never_show_another_tenants_data(client, tenant, other_tenant):
     objects = _tenant_objects(tenant)
@@ -249,16 +255,14 @@ def test_lists_never_show_another_tenants_data(client, tenant, other_tenant):
     list_routes = [r for r in all_routes() if not set(r.kwargs) - IGNORED_KWARGS]
     assert len(list_routes) >= 5
     client.force_login(tenant.cro_admin)
-    owner_pages = "".join(
-        client.get(reverse(r.name)).content.decode(errors="ignore") for r in list_routes
-    )
+    owner_pages = "".join(_body(client.get(reverse(r.name))) for r in list_routes)
     assert tenant.study.protocol_number in owner_pages  # the markers are real
     for outsider in (other_tenant.pm, other_tenant.coordinator, other_tenant.sponsor_viewer):
         client.force_login(outsider)
         for route in list_routes:
             response = client.get(reverse(route.name))
             assert response.status_code < 500, route.route
-            body = response.content.decode(errors="ignore")
+            body = _body(response)
             leaked = [m for m in markers if m in body]
             assert not leaked, (outsider, route.route, leaked)
     assert objects  # objects exist while the lists are read
