@@ -110,6 +110,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
+def study_first(monkeypatch):
+    """Forms offering study-sites ask for the study first from two study-sites on
+    (core/choices.py), so a small tenant shows the step."""
+    from core import choices
+
+    monkeypatch.setattr(choices, "STUDY_SITES_MAX", 1)
+
+
+@pytest.fixture
 def without_checklists(monkeypatch):
     """Activation/close-out checklists with no providers: for tests of the bare lifecycle."""
     from core import checklists

@@ -2,14 +2,13 @@
 study first (core/choices.py); the limit is lowered to 1 so that a small tenant shows it."""
 
 import datetime as dt
-import re
 
 import pytest
 from django.utils import timezone
 
-from core import choices
 from monitoring.models import ActionItem, MonitoringVisit
 from tests.factories import StudyFactory, StudySiteFactory, StudyTeamMemberFactory
+from tests.html import select_options
 from trials.models import TeamRole
 
 pytestmark = pytest.mark.django_db
@@ -26,23 +25,6 @@ def second_study(tenant):
     StudyTeamMemberFactory(study=study, user=tenant.pm, role=TeamRole.LEAD)
     sites = [StudySiteFactory(study=study, site_number=number) for number in ("201", "202")]
     return study, sites
-
-
-@pytest.fixture
-def study_first(monkeypatch):
-    monkeypatch.setattr(choices, "STUDY_SITES_MAX", 1)
-
-
-def _select(body: str, name: str) -> list[tuple[str, bool, str]]:
-    """(value, selected, label) of each option of the drop-down ``name``."""
-    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', body, re.S)
-    assert select, f"no {name} drop-down"
-    return [
-        (value, bool(selected), label)
-        for value, selected, label in re.findall(
-            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1)
-        )
-    ]
 
 
 def _visit(study_site, **extra) -> dict:
@@ -76,9 +58,9 @@ def test_past_the_limit_the_form_lists_studies_and_no_study_site(
     response = client.get(url)
     assert response.status_code == 200
     body = response.content.decode()
-    assert _select(body, "study_site") == [("", True, "Choose a study first")]
+    assert select_options(body, "study_site") == [("", True, "Choose a study first")]
     assert "site 101" not in body and "site 201" not in body
-    assert _select(body, "study") == [
+    assert select_options(body, "study") == [
         ("", True, "Choose a study"),
         (str(tenant.study.pk), False, "ALPHA-001"),
         (str(study.pk), False, "ALPHA-002"),
@@ -92,18 +74,18 @@ def test_a_chosen_study_lists_only_its_sites(client, tenant, second_study, study
     study, (first, second) = second_study
     client.force_login(tenant.pm)
     body = client.get(f"{url}?study={study.pk}").content.decode()
-    offered = _select(body, "study_site")
+    offered = select_options(body, "study_site")
     assert [value for value, _, _ in offered] == [str(first.pk), str(second.pk)]
     assert offered[0][2].startswith("ALPHA-002 · site 201 · ")
     assert "Choose a study first" not in body
-    assert (str(study.pk), True, "ALPHA-002") in _select(body, "study")
+    assert (str(study.pk), True, "ALPHA-002") in select_options(body, "study")
 
 
 def test_a_link_naming_a_study_site_lists_its_study(client, tenant, second_study, study_first):
     _, (first, second) = second_study
     client.force_login(tenant.pm)
     body = client.get(f"{VISITS_NEW}?study_site={second.pk}").content.decode()
-    offered = _select(body, "study_site")
+    offered = select_options(body, "study_site")
     assert [(value, selected) for value, selected, _ in offered] == [
         (str(first.pk), False),
         (str(second.pk), True),
@@ -115,7 +97,7 @@ def test_another_tenants_study_lists_nothing(
 ):
     client.force_login(tenant.pm)
     body = client.get(f"{VISITS_NEW}?study={other_tenant.study.pk}").content.decode()
-    assert _select(body, "study_site") == [("", True, "Choose a study first")]
+    assert select_options(body, "study_site") == [("", True, "Choose a study first")]
     assert "BETA-001" not in body
 
 
@@ -169,7 +151,7 @@ def test_below_the_limit_every_study_site_is_offered_at_once(client, tenant, sec
     _, (first, second) = second_study
     client.force_login(tenant.pm)
     body = client.get(f"{url}?study={second_study[0].pk}").content.decode()
-    offered = _select(body, "study_site")
+    offered = select_options(body, "study_site")
     assert [value for value, _, _ in offered] == [
         str(tenant.study_site.pk),
         str(first.pk),

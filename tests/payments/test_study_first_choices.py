@@ -1,16 +1,15 @@
 """The payment run build form of CRO finance with many study-sites asks for the study first
 (core/choices.py); the limit is lowered to 1 so that a small tenant shows it."""
 
-import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from core import choices
 from payments.models import PaymentRun
 from tests.factories import StudyFactory, StudySiteFactory
 from tests.factories.payments import BudgetFactory, EarningFactory
+from tests.html import select_options
 
 pytestmark = pytest.mark.django_db
 
@@ -25,23 +24,6 @@ def second_study(tenant, budget):
     for study_site in sites:
         BudgetFactory(study_site=study_site)
     return study, sites
-
-
-@pytest.fixture
-def study_first(monkeypatch):
-    monkeypatch.setattr(choices, "STUDY_SITES_MAX", 1)
-
-
-def _select(body: str, name: str) -> list[tuple[str, bool, str]]:
-    """(value, selected, label) of each option of the drop-down ``name``."""
-    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', body, re.S)
-    assert select, f"no {name} drop-down"
-    return [
-        (value, bool(selected), label)
-        for value, selected, label in re.findall(
-            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1)
-        )
-    ]
 
 
 def _run(study_site) -> dict:
@@ -60,9 +42,9 @@ def test_past_the_limit_the_form_lists_studies_and_no_study_site(
     response = client.get(reverse("payments_run_create"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert _select(body, "study_site") == [("", True, "Choose a study first")]
+    assert select_options(body, "study_site") == [("", True, "Choose a study first")]
     assert "(site 101)" not in body and "(site 201)" not in body
-    assert _select(body, "study") == [
+    assert select_options(body, "study") == [
         ("", True, "Choose a study"),
         (str(tenant.study.pk), False, "ALPHA-001"),
         (str(study.pk), False, "ALPHA-002"),
@@ -75,18 +57,18 @@ def test_a_chosen_study_lists_only_its_sites(client, tenant, second_study, study
     study, (first, second) = second_study
     client.force_login(tenant.finance)
     body = client.get(f"{reverse('payments_run_create')}?study={study.pk}").content.decode()
-    offered = _select(body, "study_site")
+    offered = select_options(body, "study_site")
     assert [value for value, _, _ in offered] == [str(first.pk), str(second.pk)]
     assert offered[0][2].startswith("ALPHA-002 · ") and offered[0][2].endswith("(site 201)")
     assert "Choose a study first" not in body
-    assert (str(study.pk), True, "ALPHA-002") in _select(body, "study")
+    assert (str(study.pk), True, "ALPHA-002") in select_options(body, "study")
 
 
 def test_a_link_naming_a_study_site_lists_its_study(client, tenant, second_study, study_first):
     _, (first, second) = second_study
     client.force_login(tenant.finance)
     url = f"{reverse('payments_run_create')}?study_site={second.pk}"
-    offered = _select(client.get(url).content.decode(), "study_site")
+    offered = select_options(client.get(url).content.decode(), "study_site")
     assert [(value, selected) for value, selected, _ in offered] == [
         (str(first.pk), False),
         (str(second.pk), True),
@@ -133,7 +115,7 @@ def test_below_the_limit_every_study_site_is_offered_at_once(client, tenant, sec
     study, (first, second) = second_study
     client.force_login(tenant.finance)
     body = client.get(f"{reverse('payments_run_create')}?study={study.pk}").content.decode()
-    offered = _select(body, "study_site")
+    offered = select_options(body, "study_site")
     assert [value for value, _, _ in offered] == [
         str(tenant.study_site.pk),
         str(first.pk),
