@@ -19,7 +19,8 @@ Per study-site, as the app itself would have written it over about fifteen month
   only subjects who enrolled have them: ``visits / (subjects × 0.85)`` each, mostly completed in
   the past (some missed, some out of window, a few not yet recorded), scheduled ahead;
 - data queries on completed visits, most resolved within days (open, answered and re-opened
-  ones are the recent ones), and adverse events (a few serious; a handful of SAE clocks run);
+  ones are the recent ones), each with its thread (raised, answered, closed, re-opened or
+  cancelled, as the app writes it), and adverse events (a few serious; a handful of SAE clocks run);
 - SIV and FPI milestones; monitoring visits (SIV, then an IMV every eight weeks, the next one
   upcoming) in every status, with reports, findings, signatures, follow-up letters and the
   action items they raised;
@@ -107,7 +108,7 @@ from payments.models import (
     SiteInvoice,
 )
 from payments.money import holdback_split
-from queries.models import DataQuery, DataQueryStatus
+from queries.models import DataQuery, DataQueryAction, DataQueryStatus, QueryMessage
 from regulatory.models import (
     Document,
     DocumentRequirement,
@@ -462,6 +463,16 @@ QUERY_COLUMNS = (
     "site_wait",
     "cro_wait",
     "resolved_at",
+)
+
+MESSAGE_COLUMNS = (
+    "data_query_id",
+    "author_id",
+    "action",
+    "from_status",
+    "to_status",
+    "text",
+    "created_at",
 )
 
 
@@ -926,9 +937,11 @@ class _Loader:
 
     def load_queries(self, chunk: list[_Site], n_queries: list[int]) -> None:
         """Data queries raised a few days after a completed visit; how long each took follows
-        an exponential with a mean of ten days, so the unresolved ones are the recent ones."""
+        an exponential with a mean of ten days, so the unresolved ones are the recent ones.
+        Each has its thread, as the app writes it: raised by the CRA, answered by the site's
+        coordinator, then closed, re-opened or cancelled by the CRA."""
         rng, now = self.rng, self.now
-        rows = []
+        rows, threads = [], []
         for site, count in zip(chunk, n_queries, strict=True):
             done = [v for v in site.visits if v.status == SubjectVisitStatus.COMPLETED]
             if not site.subjects:
@@ -991,7 +1004,41 @@ class _Loader:
                         resolved,
                     )
                 )
-        self.copy(DataQuery, QUERY_COLUMNS, rows)
+                threads.append((site, status, raised, raised + site_wait, waiting_since, resolved))
+        ids = self.copy(DataQuery, QUERY_COLUMNS, rows)
+        messages = []
+        for query_id, (site, status, raised, answered, waiting_since, resolved) in zip(
+            ids, threads, strict=True
+        ):
+            messages += self.query_thread(
+                query_id, site, status, raised, answered, waiting_since, resolved
+            )
+        self.copy(QueryMessage, MESSAGE_COLUMNS, messages)
+
+    @staticmethod
+    def query_thread(query_id, site, status, raised, answered, waiting_since, resolved) -> list:
+        """The messages of one query, oldest first (MESSAGE_COLUMNS), following
+        DATA_QUERY_TRANSITIONS from "raised" to its seeded status."""
+        s, a = DataQueryStatus, DataQueryAction
+        cra, coordinator = site.cra.pk, site.coordinator.pk
+        thread = [(query_id, cra, a.RAISE, "", s.OPEN, "Please check (synthetic).", raised)]
+        if status == s.CANCELLED:
+            return [
+                *thread,
+                (query_id, cra, a.CANCEL, s.OPEN, s.CANCELLED, "Not needed (synthetic).", resolved),
+            ]
+        if status == s.OPEN:
+            return thread
+        thread.append(
+            (query_id, coordinator, a.ANSWER, s.OPEN, s.ANSWERED, "Checked (synthetic).", answered)
+        )
+        if status == s.CLOSED:
+            thread.append((query_id, cra, a.CLOSE, s.ANSWERED, s.CLOSED, "", resolved))
+        elif status == s.REOPENED:
+            thread.append(
+                (query_id, cra, a.REOPEN, s.ANSWERED, s.REOPENED, "Still unclear.", waiting_since)
+            )
+        return thread
 
     def load_adverse_events(self, chunk: list[_Site]) -> None:
         """About one AE per two enrolled subjects, 6% serious (reported within the day and

@@ -31,7 +31,7 @@ from payments.models import (
     PaymentRunStatus,
     SiteInvoice,
 )
-from queries.models import DataQuery, DataQueryStatus
+from queries.models import DATA_QUERY_TRANSITIONS, DataQuery, DataQueryStatus, QueryMessage
 from regulatory.models import Document, DocumentVersion, ReviewStatus
 from safety.models import AdverseEvent
 from trials.models import StudySite, Subject, SubjectVisit, SubjectVisitStatus
@@ -176,6 +176,30 @@ def test_queries_age_like_real_ones_and_some_clocks_run():
     ).exists()
     assert AdverseEvent.objects.exists()
     assert AdverseEvent.objects.filter(is_serious=True).count() < AdverseEvent.objects.count()
+
+
+def test_each_query_has_the_thread_that_led_to_its_status():
+    call_command("seed_scale", scale=TINY)
+
+    threads: dict[int, list[QueryMessage]] = {}
+    for message in QueryMessage.objects.order_by("created_at", "pk"):
+        threads.setdefault(message.data_query_id, []).append(message)
+    queries = DataQuery.objects.all()
+    assert set(threads) == {q.pk for q in queries}
+    for query in queries:
+        thread = threads[query.pk]
+        assert (thread[0].action, thread[0].author_id) == ("raise", query.raised_by_id)
+        status = DataQueryStatus.OPEN
+        for message in thread[1:]:  # every step is a move the app allows
+            assert message.from_status == status, query.pk
+            assert message.action in DATA_QUERY_TRANSITIONS[status], query.pk
+            status = DATA_QUERY_TRANSITIONS[status][message.action]
+        assert status == query.status, query.pk
+        answers = [m for m in thread if m.action == "answer"]
+        if answers:  # the site's first answer is when its wait ended
+            assert answers[0].created_at == query.raised_at + query.site_wait, query.pk
+    assert QueryMessage.objects.filter(action="answer").exists()
+    assert not QueryMessage.objects.filter(created_at__gt=timezone.now()).exists()
 
 
 def test_notifications_with_digests_waiting_for_yesterday():
