@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, Role, User
+from accounts.models import Role, User
+from accounts.selectors import people_by_organization
 from core.audit import audit_context, require_reason
 from core.db import batches
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
@@ -980,14 +981,7 @@ def _contacts_by_study_site(study_sites: Iterable[StudySite]) -> dict[int, list[
     pi_ids = {ss.principal_investigator_id for ss in study_sites if ss.principal_investigator_id}
     if not site_ids:
         return {}
-    coordinators: dict[int, list[User]] = defaultdict(list)
-    for membership in Membership.objects.filter(
-        organization_id__in=site_ids,
-        role=Role.COORDINATOR,
-        is_active=True,
-        user__is_active=True,
-    ).select_related("user"):
-        coordinators[membership.organization_id].append(membership.user)
+    coordinators = people_by_organization(organization_ids=site_ids, roles=[Role.COORDINATOR])
     pis = User.objects.filter(is_active=True).in_bulk(pi_ids) if pi_ids else {}
     return {
         ss.pk: [
@@ -1011,16 +1005,11 @@ def _approvers_by_study(studies: Iterable[Study]) -> dict[int, list[User]]:
         result[member.study_id].append(member.user)
     missing = [study for pk, study in studies.items() if pk not in result]
     if missing:
-        managers: dict[int, dict[int, User]] = defaultdict(dict)
-        for membership in Membership.objects.filter(
-            organization_id__in={study.cro_id for study in missing},
-            role=Role.PROJECT_MANAGER,
-            is_active=True,
-            user__is_active=True,
-        ).select_related("user"):
-            managers[membership.organization_id].setdefault(membership.user_id, membership.user)
+        managers = people_by_organization(
+            organization_ids={study.cro_id for study in missing}, roles=[Role.PROJECT_MANAGER]
+        )
         for study in missing:
-            result[study.pk] = list(managers[study.cro_id].values())
+            result[study.pk] = managers[study.cro_id]
     return result
 
 

@@ -19,7 +19,8 @@ from django.db.models import Count, Max, Min, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, Role, User
+from accounts.models import Role, User
+from accounts.selectors import people_by_organization
 from core.audit import audit_context, require_reason
 from core.db import batches
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
@@ -1092,20 +1093,6 @@ def remittance_send(*, payment_run_id: int) -> int:
     return sent
 
 
-def _finance_people_by_cro(cro_ids: set[int]) -> dict[int, list[User]]:
-    """Each CRO's active finance people (as ``_finance_people``), for many CROs in one query."""
-    people: dict[int, dict[int, User]] = defaultdict(dict)
-    if cro_ids:
-        for membership in Membership.objects.select_related("user").filter(
-            organization_id__in=cro_ids,
-            role__in=FINANCE_ROLES,
-            is_active=True,
-            user__is_active=True,
-        ):
-            people[membership.organization_id].setdefault(membership.user_id, membership.user)
-    return {cro_id: list(users.values()) for cro_id, users in people.items()}
-
-
 def _payment_terms(invoices: list[SiteInvoice]) -> dict[int, int]:
     """The payment terms (days) in force on each invoice's approval day, as
     ``budget_version_in_force`` finds them (the latest version effective on or before that day;
@@ -1142,16 +1129,10 @@ def _site_people_by_study_site(
             pk__in=study_site_ids
         )
     }
-    people: dict[int, list[User]] = {}
-    for membership in Membership.objects.select_related("user").filter(
-        organization_id__in={study_site.site_id for study_site in sites.values()},
-        role__in=SITE_WRITERS,
-        is_active=True,
-        user__is_active=True,
-    ):
-        people.setdefault(membership.organization_id, [])
-        if membership.user not in people[membership.organization_id]:
-            people[membership.organization_id].append(membership.user)
+    people = people_by_organization(
+        organization_ids={study_site.site_id for study_site in sites.values()},
+        roles=SITE_WRITERS,
+    )
     return sites, people
 
 
@@ -1242,7 +1223,9 @@ def payment_reminders_send(*, today: date | None = None) -> int:
             due = invoice.approved_at.date() + timedelta(days=terms[invoice.pk])
             if due < today:
                 overdue.append((invoice, due))
-        finance = _finance_people_by_cro({i.study_site.study.cro_id for i, _ in overdue})
+        finance = people_by_organization(
+            organization_ids={i.study_site.study.cro_id for i, _ in overdue}, roles=FINANCE_ROLES
+        )
         notes = [
             Note(
                 recipient=recipient,
@@ -1268,7 +1251,9 @@ def payment_reminders_send(*, today: date | None = None) -> int:
         .order_by("pk")
     )
     for invoices in batches(waiting):
-        finance = _finance_people_by_cro({i.study_site.study.cro_id for i in invoices})
+        finance = people_by_organization(
+            organization_ids={i.study_site.study.cro_id for i in invoices}, roles=FINANCE_ROLES
+        )
         notes = [
             Note(
                 recipient=recipient,

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Role, User
-from accounts.selectors import organization_roles
+from accounts.models import Role, User
+from accounts.selectors import members_by_organization, organization_roles
 from core.audit import audit_context
 from core.db import batches
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
@@ -538,24 +538,18 @@ def data_query_send_aging_reminders(*, now: datetime | None = None) -> int:
     )
     created = 0
     for queries in batches(site_waiting):
-        site_people: dict[int, list[tuple[User, str]]] = {}
-        for membership in Membership.objects.filter(
-            organization_id__in={query.study_site.site_id for query in queries},
-            role__in=(Role.COORDINATOR, Role.SITE_ADMIN),
-            is_active=True,
-            user__is_active=True,
-        ).select_related("user"):
-            site_people.setdefault(membership.organization_id, []).append(
-                (membership.user, membership.role)
-            )
+        site_people = members_by_organization(
+            organization_ids={query.study_site.site_id for query in queries},
+            roles=(Role.COORDINATOR, Role.SITE_ADMIN),
+        )
         notes = []
         for query in queries:
             days = (now - query.waiting_since).days
             escalated = days >= SITE_ESCALATION_DAYS
             recipients = {
-                user.pk: user
-                for user, role in site_people.get(query.study_site.site_id, [])
-                if role == Role.COORDINATOR or escalated
+                m.user_id: m.user
+                for m in site_people[query.study_site.site_id]
+                if m.role == Role.COORDINATOR or escalated
             }
             pi = query.study_site.principal_investigator
             if escalated and pi is not None and pi.is_active:

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Role, User
+from accounts.selectors import people_by_organization
 from core.audit import audit_context, require_reason
 from core.db import batches
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
@@ -393,13 +394,9 @@ def _expiry_notify(versions: list[DocumentVersion], today: date) -> int:
     org_ids = {v.document.study_site.site_id for v in versions} | {
         v.document.study_site.study.cro_id for v in versions
     }
-    people: dict[int, list[tuple[User, str]]] = {}
-    for membership in Membership.objects.filter(
-        organization_id__in=org_ids,
-        is_active=True,
-        role__in=[Role.COORDINATOR, Role.SITE_ADMIN, Role.REGULATORY],
-    ).select_related("user"):
-        people.setdefault(membership.organization_id, []).append((membership.user, membership.role))
+    people = people_by_organization(
+        organization_ids=org_ids, roles=[Role.COORDINATOR, Role.SITE_ADMIN, Role.REGULATORY]
+    )
     notes = []
     for version in versions:
         step = _threshold((version.expires_on - today).days)
@@ -409,7 +406,7 @@ def _expiry_notify(versions: list[DocumentVersion], today: date) -> int:
         recipients = {
             user.pk: user
             for org in (study_site.site_id, study_site.study.cro_id)
-            for user, _ in people.get(org, [])
+            for user in people[org]
         }
         if version.document.person is not None:
             recipients[version.document.person.pk] = version.document.person

@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import Membership, Role, User
+from accounts.models import Role, User
+from accounts.selectors import people_by_organization
 from core.audit import audit_context, require_reason
 from core.db import batches
 from core.exceptions import ApplicationError, PermissionDenied, TransitionNotAllowed
@@ -347,22 +348,17 @@ def adverse_event_correct(
 # --- notifications and escalation -------------------------------------------------------------
 
 
+def _people(organization_ids: set[int], roles) -> dict[int, set[User]]:
+    people = people_by_organization(organization_ids=organization_ids, roles=roles)
+    return defaultdict(set, {org: set(users) for org, users in people.items()})
+
+
 def _site_people(site_ids: set[int]) -> dict[int, set[User]]:
-    people: dict[int, set[User]] = defaultdict(set)
-    for m in Membership.objects.filter(
-        organization_id__in=site_ids, role__in=SITE_ROLES, is_active=True, user__is_active=True
-    ).select_related("user"):
-        people[m.organization_id].add(m.user)
-    return people
+    return _people(site_ids, SITE_ROLES)
 
 
 def _cro_safety_people(cro_ids: set[int]) -> dict[int, set[User]]:
-    people: dict[int, set[User]] = defaultdict(set)
-    for m in Membership.objects.filter(
-        organization_id__in=cro_ids, role=Role.SAFETY, is_active=True, user__is_active=True
-    ).select_related("user"):
-        people[m.organization_id].add(m.user)
-    return people
+    return _people(cro_ids, [Role.SAFETY])
 
 
 def _study_leads(study_ids: set[int]) -> dict[int, set[User]]:

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, OrganizationKind, Role, User
-from accounts.selectors import organization_roles
+from accounts.selectors import organization_roles, people_by_organization
 from core import checklists
 from core.audit import audit_context, require_reason
 from core.db import batches
@@ -1110,14 +1110,10 @@ def subject_visit_send_due_reminders(*, today: date | None = None) -> int:
     )
     created = 0
     for batch in batches(visits):
-        coordinators: dict[int, list[User]] = {}
-        for membership in Membership.objects.filter(
-            organization_id__in={visit.subject.study_site.site_id for visit in batch},
-            role=Role.COORDINATOR,
-            is_active=True,
-            user__is_active=True,
-        ).select_related("user"):
-            coordinators.setdefault(membership.organization_id, []).append(membership.user)
+        coordinators = people_by_organization(
+            organization_ids={visit.subject.study_site.site_id for visit in batch},
+            roles=[Role.COORDINATOR],
+        )
         notes = []
         for visit in batch:
             study_site = visit.subject.study_site
