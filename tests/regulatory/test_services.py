@@ -224,3 +224,17 @@ def test_expiry_reminders_at_60_30_7_days_and_expiry_once_each(
     assert len(titles) == 4
     assert sum(t.startswith("Expired") for t in titles) == 1
     assert len(mailoutbox) == 12
+
+
+def test_expiry_reminders_skip_deactivated_accounts(tenant, delegation_log, regulatory):
+    with time_machine.travel(TODAY, tick=False):
+        version = _upload(tenant, delegation_log, expires_on=TODAY + dt.timedelta(days=100))
+        document_version_approve(actor=regulatory, version=version)
+    tenant.site_admin.is_active = False
+    tenant.site_admin.save(update_fields=["is_active"])
+
+    document_expiry_remind(today=version.expires_on - dt.timedelta(days=60))
+
+    assert set(
+        Notification.objects.filter(kind="document_expiry").values_list("recipient_id", flat=True)
+    ) == {tenant.coordinator.pk, regulatory.pk}
