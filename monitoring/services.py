@@ -115,21 +115,7 @@ _site_contacts = selectors.site_contacts
 
 def _approvers(study: Study) -> list[User]:
     """The study's leads; when it has none, the CRO's project managers."""
-    leads = list(
-        User.objects.filter(
-            study_teams__study=study, study_teams__role=StudyTeamRole.LEAD, is_active=True
-        ).distinct()
-    )
-    if leads:
-        return leads
-    return list(
-        User.objects.filter(
-            memberships__organization_id=study.cro_id,
-            memberships__role=Role.PROJECT_MANAGER,
-            memberships__is_active=True,
-            is_active=True,
-        ).distinct()
-    )
+    return _approvers_by_study([study])[study.pk]
 
 
 def _notes(

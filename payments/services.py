@@ -1031,25 +1031,13 @@ def dispute_reject(*, actor: User, dispute: PaymentDispute, reason: str) -> Paym
 
 
 def _site_people(study_site: StudySite) -> list[User]:
-    return list(
-        User.objects.filter(
-            memberships__organization_id=study_site.site_id,
-            memberships__role__in=SITE_WRITERS,
-            memberships__is_active=True,
-            is_active=True,
-        ).distinct()
-    )
+    site = study_site.site_id
+    return people_by_organization(organization_ids=[site], roles=SITE_WRITERS)[site]
 
 
 def _finance_people(study_site: StudySite) -> list[User]:
-    return list(
-        User.objects.filter(
-            memberships__organization_id=study_site.study.cro_id,
-            memberships__role__in=FINANCE_ROLES,
-            memberships__is_active=True,
-            is_active=True,
-        ).distinct()
-    )
+    cro = study_site.study.cro_id
+    return people_by_organization(organization_ids=[cro], roles=FINANCE_ROLES)[cro]
 
 
 def remittance_send(*, payment_run_id: int) -> int:
